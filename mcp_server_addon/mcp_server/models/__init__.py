@@ -1,0 +1,9 @@
+from . import (
+    mcp_api_key,
+    mcp_enabled_model,
+    mcp_gateway,
+    mcp_log,
+    res_config_settings,
+    res_users,
+    res_users_apikeys,
+)

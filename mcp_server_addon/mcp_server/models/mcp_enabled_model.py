@@ -1,0 +1,65 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class McpEnabledModel(models.Model):
+    _name = "mcp.enabled.model"
+    _description = "MCP Enabled Model"
+    _order = "model_name"
+    _rec_name = "model_id"
+
+    model_id = fields.Many2one(
+        "ir.model",
+        string="Model",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        domain=[("transient", "=", False), ("model", "not like", "mcp.%")],
+    )
+    model_name = fields.Char(related="model_id.model", store=True, index=True, string="Technical Name")
+    name = fields.Char(related="model_id.name", string="Model Description")
+    active = fields.Boolean(default=True)
+    allow_read = fields.Boolean("Read", default=True)
+    allow_write = fields.Boolean("Write", default=False)
+    allow_create = fields.Boolean("Create", default=False)
+    allow_unlink = fields.Boolean("Delete", default=False)
+    notes = fields.Text()
+
+    _model_uniq = models.Constraint("UNIQUE(model_id)", "This model is already enabled for MCP access.")
+
+    @api.constrains("model_id")
+    def _check_model_id(self):
+        for record in self:
+            name = record.model_id.model or ""
+            if name.startswith("mcp."):
+                raise ValidationError(self.env._("MCP's own models (%s) cannot be enabled.", name))
+            if record.model_id.transient:
+                raise ValidationError(self.env._("Transient models (%s) cannot be enabled.", name))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        self.env.registry.clear_cache()
+        return records
+
+    def write(self, vals):
+        result = super().write(vals)
+        self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result
+
+    @api.model
+    def _mcp_matrix_rows(self):
+        """Rows of the permission matrix: the active enabled models and their four rights."""
+        self.env.cr.execute(
+            """
+            SELECT model_name, allow_read, allow_write, allow_create, allow_unlink
+              FROM mcp_enabled_model
+             WHERE active AND model_name IS NOT NULL
+            """
+        )
+        return [(name, bool(r), bool(w), bool(c), bool(u)) for name, r, w, c, u in self.env.cr.fetchall()]

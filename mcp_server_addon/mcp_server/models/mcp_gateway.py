@@ -1,0 +1,422 @@
+"""The MCP gate: settings, authentication, rate limiting and permission decisions.
+
+Every MCP route goes through this model, so the rules live in one place. The derived state (the
+permission matrix, the verified-credential cache and the settings) is built once per registry in an
+``ormcache``d snapshot: any ``registry.clear_cache()`` (a change of enabled models, keys or settings,
+in this worker or, through Odoo's cache signalling, in another one) makes the next request rebuild it.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import partial
+
+from odoo import api, models, tools
+from odoo.exceptions import AccessDenied, UserError
+from odoo.service.model import call_kw, retrying
+
+from .. import native
+
+_logger = logging.getLogger(__name__)
+
+GROUP_USER = "mcp_server.group_mcp_user"
+GROUP_ADMIN = "mcp_server.group_mcp_admin"
+
+#: Odoo's own API keys: 40 lowercase hex characters.
+ODOO_KEY_RE = re.compile(r"^[0-9a-f]{40}$")
+#: Our own keys carry this prefix (see ``odoo_mcp_native.keys``).
+MCP_KEY_PREFIX = "mcp_"
+
+DEFAULT_REQUEST_LIMIT = 300
+DEFAULT_RETENTION_DAYS = 30
+#: Rows of ``auth_failure`` written per address and minute; the rest are counted, not written.
+AUTH_FAILURE_LOG_LIMIT = 10
+
+
+class McpError(Exception):
+    """A refusal with its HTTP status; routes turn it into their envelope or an XML-RPC fault."""
+
+    def __init__(self, status, message, event_type=None, retry_after=None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.event_type = event_type
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request runs as, and how it proved it."""
+
+    uid: int
+    auth_method: str  # 'api_key', 'session' or 'password'
+    key_id: int | None = None  # an MCP key's id
+    scope: object = None  # odoo_mcp_native.Scope of an MCP key, or None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    enabled: bool
+    rate_limiting: bool
+    request_limit: int
+    logging: bool
+    log_retention_days: int
+    matrix: object
+    credentials: object
+
+
+def _parse_bool(value, default):
+    if value is None or value is False:
+        return default
+    return str(value).strip().lower() in ("true", "1", "yes", "on")
+
+
+def parse_request_limit(value):
+    """Contract §4: absent or unparsable is 300, 0 is unlimited, 1-9 become 10."""
+    if value is None or value is False:
+        return DEFAULT_REQUEST_LIMIT
+    try:
+        limit = int(str(value).strip())
+    except ValueError:
+        return DEFAULT_REQUEST_LIMIT
+    if limit <= 0:
+        return 0
+    return max(limit, 10)
+
+
+def parse_retention_days(value):
+    if value is None or value is False:
+        return DEFAULT_RETENTION_DAYS
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return DEFAULT_RETENTION_DAYS
+
+
+class McpGateway(models.AbstractModel):
+    _name = "mcp.gateway"
+    _description = "MCP Gateway"
+
+    # ------------------------------------------------------------------
+    # State
+    # ------------------------------------------------------------------
+    @api.model
+    def _mcp_native(self):
+        lib = native.get()
+        if lib is None:
+            raise McpError(503, "MCP Server is unavailable: its native module is not installed.")
+        return lib
+
+    @api.model
+    def _mcp_read_settings(self):
+        """The settings of CONTRACT §4 as parsed values; needs no native module."""
+        get = self.env["ir.config_parameter"].sudo().get_param
+        return {
+            "enabled": _parse_bool(get("mcp_server.enabled"), False),
+            "enable_rate_limiting": _parse_bool(get("mcp_server.enable_rate_limiting"), True),
+            "request_limit": parse_request_limit(get("mcp_server.request_limit")),
+            "enable_logging": _parse_bool(get("mcp_server.enable_logging"), True),
+            "log_retention_days": parse_retention_days(get("mcp_server.log_retention_days")),
+        }
+
+    @api.model
+    @tools.ormcache()
+    def _mcp_snapshot(self):
+        lib = self._mcp_native()
+        settings = self._mcp_read_settings()
+        rows = self.env["mcp.enabled.model"].sudo()._mcp_matrix_rows()
+        runtime = self._mcp_runtime()
+        runtime["generation"] += 1
+        return Snapshot(
+            enabled=settings["enabled"],
+            rate_limiting=settings["enable_rate_limiting"],
+            request_limit=settings["request_limit"],
+            logging=settings["enable_logging"],
+            log_retention_days=settings["log_retention_days"],
+            matrix=lib.PermissionMatrix(rows, runtime["generation"]),
+            credentials=lib.CredentialCache(),
+        )
+
+    @api.model
+    def _mcp_runtime(self):
+        """State that outlives a snapshot: the rate limiters. One set per registry (database)."""
+        runtime = self.env.registry.__dict__.get("_mcp_runtime")
+        if runtime is None:
+            runtime = self.env.registry.__dict__.setdefault(
+                "_mcp_runtime", {"generation": 0, "limiters": {}, "log_limiter": None}
+            )
+        return runtime
+
+    @api.model
+    def _mcp_limiter(self, limit):
+        limiters = self._mcp_runtime()["limiters"]
+        limiter = limiters.get(limit)
+        if limiter is None:
+            limiters.clear()  # the limit changed: start afresh with the new quota
+            limiter = limiters.setdefault(limit, self._mcp_native().RateLimiter(limit))
+        return limiter
+
+    @api.model
+    def _mcp_log_allowed(self, ip_address):
+        """Throttle of ``auth_failure`` rows per address, so a flood cannot fill the log."""
+        runtime = self._mcp_runtime()
+        limiter = runtime["log_limiter"]
+        if limiter is None:
+            limiter = runtime["log_limiter"] = self._mcp_native().RateLimiter(AUTH_FAILURE_LOG_LIMIT)
+        return limiter.check(f"ip:{ip_address}") is None
+
+    @api.model
+    def _mcp_check_enabled(self):
+        snapshot = self._mcp_snapshot()
+        if not snapshot.enabled:
+            raise McpError(503, "MCP Server is disabled globally.")
+        return snapshot
+
+    # ------------------------------------------------------------------
+    # Authentication
+    # ------------------------------------------------------------------
+    @api.model
+    def _mcp_check_key(self, secret):
+        """The principal of an API key (ours or Odoo's), or ``None`` when it is not a valid key.
+
+        A key is verified as a key: one candidate row, no password attempt first. The result is
+        kept in the verified-credential cache until the key is removed, revoked or expires.
+        """
+        if not secret or not isinstance(secret, str):
+            return None
+        snapshot = self._mcp_snapshot()
+        cached = snapshot.credentials.get(secret)
+        if cached is not None:
+            scope = self._mcp_native().Scope.parse(cached.scope) if cached.scope else None
+            return Principal(cached.user_id, "api_key", cached.key_id, scope)
+        if secret.startswith(MCP_KEY_PREFIX):
+            return self._mcp_check_mcp_key(secret, snapshot)
+        if ODOO_KEY_RE.match(secret):
+            return self._mcp_check_odoo_key(secret, snapshot)
+        return None
+
+    @api.model
+    def _mcp_check_mcp_key(self, secret, snapshot):
+        lib = self._mcp_native()
+        for key_id, user_id, key_hash, scope, expiration in (
+            self.env["mcp.api.key"].sudo()._mcp_lookup(secret)
+        ):
+            if key_hash and lib.keys.verify(secret, key_hash):
+                expires_at = expiration.timestamp() if expiration else None
+                snapshot.credentials.insert(
+                    secret, user_id, key_id=key_id, scope=scope or None, kind="mcp", expires_at=expires_at
+                )
+                self._mcp_touch_key(key_id)
+                return Principal(user_id, "api_key", key_id, lib.Scope.parse(scope) if scope else None)
+        return None
+
+    @api.model
+    def _mcp_check_odoo_key(self, secret, snapshot):
+        apikeys = self.env["res.users.apikeys"].sudo()
+        user_id = apikeys._check_credentials(scope="rpc", key=secret)
+        if not user_id:
+            return None
+        # Cache until the key's own expiry (the earliest of the rows sharing its index).
+        self.env.cr.execute(
+            """
+            SELECT min(expiration_date) FROM res_users_apikeys
+             WHERE user_id = %s AND index = %s AND (scope IS NULL OR scope = 'rpc')
+            """,
+            [user_id, secret[:8]],
+        )
+        (expiration,) = self.env.cr.fetchone()
+        snapshot.credentials.insert(
+            secret,
+            user_id,
+            kind="odoo",
+            expires_at=expiration.replace(tzinfo=None).timestamp() if expiration else None,
+        )
+        return Principal(user_id, "api_key")
+
+    @api.model
+    def _mcp_touch_key(self, key_id):
+        """Record the key's last use, on a cursor of its own (the request may be read-only)."""
+        try:
+            with self.env.registry.cursor() as cr:
+                cr.execute(
+                    "UPDATE mcp_api_key SET last_used = now() at time zone 'utc' WHERE id = %s "
+                    "AND (last_used IS NULL OR last_used < (now() at time zone 'utc') - interval '1 minute')",
+                    [key_id],
+                )
+        except Exception:
+            _logger.warning("MCP: could not record the last use of key #%s", key_id, exc_info=True)
+
+    @api.model
+    def _mcp_check_uid_secret(self, uid, secret):
+        """XML-RPC credentials ``(uid, password or key)``, verified as Odoo core verifies them.
+
+        A key must belong to ``uid``. Raises :class:`AccessDenied` on any failure.
+        """
+        try:
+            uid = int(uid)
+        except (TypeError, ValueError):
+            raise AccessDenied() from None
+        if not secret or not isinstance(secret, str) or uid <= 0:
+            raise AccessDenied()
+        principal = self._mcp_check_key(secret)
+        if principal is not None:
+            if principal.uid != uid:
+                raise AccessDenied()
+            return principal
+        if secret.startswith(MCP_KEY_PREFIX):
+            raise AccessDenied()  # an MCP key is never a password
+        # A password (or a key Odoo would accept that is not of rpc scope): core's check.
+        self.env["res.users"].sudo()._check_uid_passwd(uid, secret)
+        return Principal(uid, "password")
+
+    @api.model
+    def _mcp_check_login(self, login, secret, user_agent_env=None):
+        """``common.authenticate``: the uid for ``login`` and a password or key, or ``False``."""
+        if not login or not secret or not isinstance(login, str) or not isinstance(secret, str):
+            return False
+        principal = self._mcp_check_key(secret)
+        if principal is not None:
+            user = self.env["res.users"].sudo().browse(principal.uid)
+            return principal.uid if user.login == login else False
+        if secret.startswith(MCP_KEY_PREFIX):
+            return False
+        credential = {"login": login, "password": secret, "type": "password"}
+        try:
+            return self.env["res.users"].authenticate(
+                credential, {**(user_agent_env or {}), "interactive": False}
+            )["uid"]
+        except AccessDenied:
+            return False
+
+    # ------------------------------------------------------------------
+    # Authorisation
+    # ------------------------------------------------------------------
+    @api.model
+    def _mcp_check_user(self, principal):
+        """The user must be active and an MCP user; then the rate limit applies."""
+        user = self.env["res.users"].sudo().browse(principal.uid)
+        if not user.exists() or not user.active:
+            raise McpError(401, "Invalid credentials.", "auth_failure")
+        if not user.has_group(GROUP_USER):
+            raise McpError(
+                403,
+                "User is not allowed to use MCP: not a member of the MCP User group.",
+                "permission_denied",
+            )
+        self._mcp_rate_limit(principal)
+        return user
+
+    @api.model
+    def _mcp_rate_limit(self, principal):
+        snapshot = self._mcp_snapshot()
+        if not snapshot.rate_limiting or not snapshot.request_limit:
+            return
+        limiter = self._mcp_limiter(snapshot.request_limit)
+        retry_after = limiter.check(f"u:{principal.uid}")
+        if retry_after is None and principal.key_id:
+            retry_after = limiter.check(f"k:{principal.key_id}")
+        if retry_after is not None:
+            raise McpError(
+                429, "Too many requests. Rate limit exceeded.", "rate_limit", retry_after=retry_after
+            )
+
+    @api.model
+    def _mcp_operations(self, model, principal):
+        """The four rights of ``model`` for the principal, or ``None`` when it is not enabled."""
+        rights = self._mcp_snapshot().matrix.rights(model, principal.scope)
+        if rights is None:
+            return None
+        read, write, create, unlink = rights
+        return {"read": read, "write": write, "create": create, "unlink": unlink}
+
+    @api.model
+    def _mcp_models(self, principal):
+        """Enabled models with their display names and the principal's rights, sorted by model."""
+        entries = self._mcp_snapshot().matrix.models(principal.scope)
+        names = dict(
+            self.env["ir.model"]
+            .sudo()
+            .search_fetch([("model", "in", [e[0] for e in entries])], ["model", "name"])
+            .mapped(lambda m: (m.model, m.name))
+        )
+        return [
+            {
+                "model": model,
+                "name": names.get(model, model),
+                "operations": {"read": r, "write": w, "create": c, "unlink": u},
+            }
+            for model, r, w, c, u in entries
+        ]
+
+    @api.model
+    def _mcp_decide(self, principal, model, method):
+        """The operation ``method`` needs on ``model``, or :class:`McpError` 403."""
+        allowed, what = self._mcp_snapshot().matrix.decide(model, method, principal.scope)
+        if not allowed:
+            raise McpError(
+                403, f"Access denied by MCP for model '{model}' method '{method}'.", "permission_denied"
+            )
+        return what
+
+    # ------------------------------------------------------------------
+    # Routes' work
+    # ------------------------------------------------------------------
+    @api.model
+    def _mcp_principal(self, uid, auth_method):
+        return Principal(uid, auth_method)
+
+    @api.model
+    def _mcp_model_access(self, principal, model, audit):
+        """``/mcp/models/<model>/access``: 400 bad name, 404 unknown, 403 not enabled, else the rights."""
+        if not self._mcp_native().valid_model_name(model):
+            raise McpError(400, f"Invalid model name '{model}'.")
+        if model not in self.env.registry:
+            raise McpError(404, f"Model '{model}' not found in Odoo instance.")
+        operations = self._mcp_operations(model, principal)
+        if operations is None:
+            raise McpError(403, f"Model '{model}' is not enabled for MCP access.", "permission_denied")
+        audit("model_access", model_name=model)
+        return {"model": model, "enabled": True, "operations": operations}
+
+    @api.model
+    def _mcp_execute(self, principal, model, method, operation, args, kwargs, audit):
+        """Run ``model.method(*args, **kwargs)`` as the principal's user, never as superuser, with the
+        caller's context, in Odoo's retrying transaction, as Odoo's own ``execute_kw`` does."""
+        env = api.Environment(self.env.cr, principal.uid, {})
+        env.transaction.default_env = env
+        records = env.get(model)
+        if records is None:
+            raise UserError(env._("Object %s doesn't exist", model))
+        result = retrying(partial(call_kw, records, method, args, kwargs), env)
+        record_ids = _record_ids(method, args, result)
+        audit.add(
+            "resource_retrieval" if operation == "read" else "write_operation",
+            record_ids=record_ids,
+            request_data=audit.request_data(args, kwargs),
+            response_data=_summary(result),
+        )
+        return result
+
+
+def _record_ids(method, args, result):
+    ids = None
+    if method in ("create", "copy", "name_create"):
+        ids = result if isinstance(result, list) else [result] if isinstance(result, int) else None
+        if method == "name_create" and isinstance(result, (list, tuple)) and result:
+            ids = [result[0]]
+    elif args and isinstance(args[0], list) and all(isinstance(i, int) for i in args[0][:1000]):
+        ids = args[0]
+    elif args and isinstance(args[0], int) and not isinstance(args[0], bool):
+        ids = [args[0]]
+    if not ids:
+        return None
+    text = ",".join(str(i) for i in ids[:1000] if isinstance(i, int))
+    return text[:1024]
+
+
+def _summary(result):
+    if isinstance(result, (list, tuple)):
+        return f"{type(result).__name__} of {len(result)}"
+    if isinstance(result, dict):
+        return f"dict of {len(result)} keys"
+    return type(result).__name__

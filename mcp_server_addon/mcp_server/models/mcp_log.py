@@ -1,0 +1,100 @@
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+EVENT_TYPES = [
+    ("auth_success", "Authentication Success"),
+    ("auth_failure", "Authentication Failure"),
+    ("model_access", "Model Access"),
+    ("resource_retrieval", "Resource Retrieval"),
+    ("write_operation", "Write Operation"),
+    ("error", "Error"),
+    ("rate_limit", "Rate Limit"),
+    ("permission_denied", "Permission Denied"),
+]
+
+#: request_data and response_data are cut at this many characters.
+MAX_DATA = 10_000
+
+_COLUMNS = (
+    "event_type",
+    "user_id",
+    "api_key_used",
+    "ip_address",
+    "endpoint",
+    "http_method",
+    "model_name",
+    "operation",
+    "record_ids",
+    "error_code",
+    "error_message",
+    "request_data",
+    "response_data",
+    "user_agent",
+    "duration_ms",
+)
+
+
+class McpLog(models.Model):
+    """Audit log of MCP requests. Rows are written on their own cursor, so that a refused or failed
+    request keeps its row when the request's transaction is rolled back."""
+
+    _name = "mcp.log"
+    _description = "MCP Log"
+    _order = "id desc"
+    _rec_name = "event_type"
+
+    event_type = fields.Selection(EVENT_TYPES, required=True, index=True, readonly=True)
+    user_id = fields.Many2one("res.users", index=True, ondelete="set null", readonly=True)
+    api_key_used = fields.Boolean(readonly=True)
+    ip_address = fields.Char(readonly=True)
+    endpoint = fields.Char(readonly=True)
+    http_method = fields.Char(readonly=True)
+    model_name = fields.Char(index=True, readonly=True)
+    operation = fields.Char(readonly=True)
+    record_ids = fields.Char(readonly=True)
+    error_code = fields.Char(readonly=True)
+    error_message = fields.Text(readonly=True)
+    request_data = fields.Text(readonly=True)
+    response_data = fields.Text(readonly=True)
+    user_agent = fields.Char(readonly=True)
+    duration_ms = fields.Float("Duration (ms)", digits=(16, 2), readonly=True)
+
+    @api.model
+    def _mcp_insert(self, cr, rows):
+        """Insert ``rows`` (dicts) with ``cr``, a cursor of its own; values are cut to size."""
+        if not rows:
+            return
+        values = []
+        for row in rows:
+            vals = [row.get(column) for column in _COLUMNS]
+            for position, column in enumerate(_COLUMNS):
+                value = vals[position]
+                if isinstance(value, str) and column in ("request_data", "response_data", "error_message"):
+                    vals[position] = value[:MAX_DATA]
+                elif isinstance(value, str):
+                    vals[position] = value[:1024]
+            values.append(
+                SQL("(%s, now() at time zone 'utc', now() at time zone 'utc')", SQL(", ").join(vals))
+            )
+        cr.execute(
+            SQL(
+                "INSERT INTO mcp_log (%s, create_date, write_date) VALUES %s",
+                SQL(", ").join(SQL.identifier(column) for column in _COLUMNS),
+                SQL(", ").join(values),
+            )
+        )
+
+    @api.model
+    def _gc_mcp_logs(self):
+        """Daily cleanup: delete rows older than the retention setting (0 or less keeps them)."""
+        days = self.env["mcp.gateway"]._mcp_read_settings()["log_retention_days"]
+        if days <= 0:
+            return
+        limit = fields.Datetime.now() - timedelta(days=days)
+        self.env.cr.execute(SQL("DELETE FROM mcp_log WHERE create_date < %s", limit))
+        _logger.info("MCP log cleanup: %d rows older than %d days deleted", self.env.cr.rowcount, days)

@@ -1,0 +1,47 @@
+from odoo import api, fields, models
+
+from .mcp_gateway import DEFAULT_REQUEST_LIMIT, DEFAULT_RETENTION_DAYS
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    mcp_enabled = fields.Boolean("Enable MCP Server", config_parameter="mcp_server.enabled")
+    mcp_enable_rate_limiting = fields.Boolean("Rate Limiting")
+    mcp_request_limit = fields.Integer(
+        "Requests per Minute",
+        default=DEFAULT_REQUEST_LIMIT,
+        help="Per user, per 60 seconds. 0 means unlimited; values from 1 to 9 count as 10.",
+    )
+    mcp_enable_logging = fields.Boolean("Audit Log")
+    mcp_log_retention_days = fields.Integer(
+        "Keep Log Entries (days)", default=DEFAULT_RETENTION_DAYS, help="0 keeps entries forever."
+    )
+    mcp_enabled_model_count = fields.Integer(compute="_compute_mcp_enabled_model_count")
+
+    @api.depends("mcp_enabled")
+    def _compute_mcp_enabled_model_count(self):
+        count = self.env["mcp.enabled.model"].sudo().search_count([])
+        for settings in self:
+            settings.mcp_enabled_model_count = count
+
+    # The two switches below default to on when absent, which a config_parameter boolean cannot express.
+    @api.model
+    def get_values(self):
+        res = super().get_values()
+        settings = self.env["mcp.gateway"].sudo()._mcp_read_settings()
+        res.update(
+            mcp_enable_rate_limiting=settings["enable_rate_limiting"],
+            mcp_enable_logging=settings["enable_logging"],
+            mcp_request_limit=settings["request_limit"],
+            mcp_log_retention_days=settings["log_retention_days"],
+        )
+        return res
+
+    def set_values(self):
+        super().set_values()
+        set_param = self.env["ir.config_parameter"].sudo().set_param
+        set_param("mcp_server.enable_rate_limiting", str(bool(self.mcp_enable_rate_limiting)))
+        set_param("mcp_server.enable_logging", str(bool(self.mcp_enable_logging)))
+        set_param("mcp_server.request_limit", str(self.mcp_request_limit))
+        set_param("mcp_server.log_retention_days", str(self.mcp_log_retention_days))

@@ -1,0 +1,224 @@
+"""The test levels behind ``make test``: each prints one summary line, the last line sums them up."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from .odoo_env import REPO, PgCluster, find_odoo, install_wheel, log, run_odoo
+
+ODOO_RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+CARGO_RESULT_RE = re.compile(r"test result: (\w+)\. (\d+) passed; (\d+) failed; (\d+) ignored")
+
+
+@dataclass
+class Result:
+    level: str
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    note: str = ""
+    skipped_reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and (self.passed > 0 or self.skipped_reason is not None)
+
+    def line(self) -> str:
+        if self.skipped_reason is not None:
+            return f"{self.level}: SKIPPED: {self.skipped_reason}"
+        extra = f", {self.skipped} skipped" if self.skipped else ""
+        note = f" ({self.note})" if self.note else ""
+        return f"{self.level}: {self.passed} passed, {self.failed} failed{extra}{note}"
+
+
+def venv_python() -> str:
+    candidate = REPO / ".venv" / "bin" / "python"
+    return str(candidate) if candidate.exists() else sys.executable
+
+
+def run_l0() -> Result:
+    out = subprocess.run(
+        ["cargo", "test", "--workspace", "--color=never"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    sys.stderr.write(out.stdout[-20000:] + out.stderr[-20000:])
+    res = Result("L0 cargo test")
+    for _status, passed, failed, ignored in CARGO_RESULT_RE.findall(out.stdout):
+        res.passed += int(passed)
+        res.failed += int(failed)
+        res.skipped += int(ignored)
+    if out.returncode != 0 and res.failed == 0:
+        res.failed = 1
+        res.note = f"cargo exited {out.returncode}"
+    return res
+
+
+def run_pytest(level: str, path: str, extra_env: dict[str, str] | None = None) -> Result:
+    with tempfile.TemporaryDirectory() as tmp:
+        junit = Path(tmp) / "junit.xml"
+        env = {**os.environ, **(extra_env or {})}
+        out = subprocess.run(
+            [venv_python(), "-m", "pytest", path, "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"],
+            cwd=REPO,
+            env=env,
+            check=False,
+        )
+        res = Result(level)
+        if junit.exists():
+            suites = ET.parse(junit).getroot()
+            for suite in suites.iter("testsuite"):
+                total = int(suite.get("tests", 0))
+                fails = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+                skips = int(suite.get("skipped", 0))
+                res.passed += total - fails - skips
+                res.failed += fails
+                res.skipped += skips
+        if out.returncode not in (0, 5) and res.failed == 0:
+            res.failed, res.note = 1, f"pytest exited {out.returncode}"
+        return res
+
+
+def run_l2(verbose: bool = True) -> Result:
+    res = Result("L2 odoo --test-tags=/mcp_server")
+    odoo, reason = find_odoo()
+    if odoo is None:
+        res.skipped_reason = f"no Odoo found ({reason})"
+        return res
+    install_wheel(odoo.python)
+    db = f"mcp_l2_{os.getpid()}"
+    with tempfile.TemporaryDirectory(prefix="mcp-l2-") as tmp, PgCluster.from_env_or_new() as pg:
+        logfile = Path(tmp) / "odoo.log"
+        started = time.monotonic()
+        try:
+            proc = run_odoo(
+                odoo,
+                pg,
+                db,
+                Path(tmp) / "data",
+                "-i",
+                "mcp_server",
+                "--test-enable",
+                "--test-tags=/mcp_server",
+                "--stop-after-init",
+                "--http-port",
+                str(_free_port()),
+                "--log-level=info",
+                log=logfile,
+                timeout=3000,
+            )
+        finally:
+            pg.drop_db(db)
+        text = logfile.read_text(errors="replace")
+        if verbose:
+            sys.stderr.write(_odoo_log_digest(text))
+        matches = ODOO_RESULT_RE.findall(text)
+        problems = [line for line in text.splitlines() if re.search(r"\d (ERROR|CRITICAL) ", line)]
+        if matches:
+            failed, errors, total = (int(x) for x in matches[-1])
+            res.failed = failed + errors
+            res.passed = total - res.failed
+        if not matches or res.passed + res.failed == 0:
+            res.failed = max(res.failed, 1)
+            res.note = "no test ran"
+        elif problems and res.failed == 0:
+            res.failed = len(problems)
+            res.note = f"{len(problems)} ERROR line(s) in Odoo's log"
+        if proc.returncode != 0 and res.failed == 0:
+            res.failed, res.note = 1, f"odoo-bin exited {proc.returncode}"
+        res.note = (res.note + "; " if res.note else "") + f"{time.monotonic() - started:.0f}s"
+    return res
+
+
+def _free_port() -> int:
+    from .odoo_env import free_port
+
+    return free_port()
+
+
+def _odoo_log_digest(text: str) -> str:
+    """The lines worth reading: failures, errors, warnings from our addon, and the result."""
+    keep = []
+    for line in text.splitlines():
+        if (
+            re.search(r"\d (ERROR|CRITICAL|WARNING) ", line)
+            or "FAIL" in line
+            or "Traceback" in line
+            or ODOO_RESULT_RE.search(line)
+            or "post-tests" in line
+            or line.startswith(("  ", "\t"))
+        ):
+            keep.append(line)
+    return "\n".join(keep[-400:]) + "\n"
+
+
+def run_l3() -> Result:
+    odoo, reason = find_odoo()
+    if odoo is None:
+        return Result("L3 end-to-end (mcp-server-odoo)", skipped_reason=f"no Odoo found ({reason})")
+    return run_pytest("L3 end-to-end (mcp-server-odoo)", "tests/e2e")
+
+
+def run_lint() -> Result:
+    res = Result("lint")
+    checks = [
+        ["cargo", "fmt", "--all", "--", "--check"],
+        ["cargo", "clippy", "--workspace", "--all-targets", "--color=never", "--", "-D", "warnings"],
+        [venv_python(), "-m", "ruff", "check", "."],
+        [venv_python(), "-m", "ruff", "format", "--check", "."],
+        [venv_python(), "-m", "mypy.stubtest", "odoo_mcp_native", "--ignore-missing-stub"],
+        [venv_python(), "-m", "pylint", "--rcfile=.pylintrc-odoo", "mcp_server_addon/mcp_server"],
+    ]
+    failures = []
+    for cmd in checks:
+        out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)
+        name = " ".join(cmd[2:4]) if cmd[0] == venv_python() else " ".join(cmd[:2])
+        if out.returncode == 0:
+            res.passed += 1
+        else:
+            res.failed += 1
+            failures.append(name)
+            sys.stderr.write(f"--- {name} failed:\n{out.stdout[-6000:]}{out.stderr[-6000:]}\n")
+    res.note = ("failed: " + ", ".join(failures)) if failures else ""
+    return res
+
+
+def main_l2(_argv: list[str]) -> int:
+    res = run_l2()
+    print(res.line(), flush=True)
+    return 0 if res.ok else 1
+
+
+def main_test(argv: list[str]) -> int:
+    wanted = set(argv) or {"lint", "l0", "l1", "l2", "l3"}
+    runners = [
+        ("lint", run_lint),
+        ("l0", run_l0),
+        ("l1", lambda: run_pytest("L1 pytest (wheel)", "tests/wheel")),
+        ("l2", run_l2),
+        ("l3", run_l3),
+    ]
+    results = []
+    for name, runner in runners:
+        if name in wanted:
+            log(f"==> {name}")
+            res = runner()
+            results.append(res)
+            print(res.line(), flush=True)
+    passed = sum(r.passed for r in results)
+    failed = sum(r.failed for r in results)
+    skipped = sum(1 for r in results if r.skipped_reason is not None)
+    print(
+        f"total: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""), flush=True
+    )
+    return 0 if all(r.ok for r in results) else 1
