@@ -3,6 +3,11 @@
 //! Nothing here knows about Python: the `odoo-mcp-native` crate binds these
 //! types and converts their error enums to Python exceptions in one place.
 
+pub mod cache;
+pub mod keys;
+pub mod perms;
+pub mod ratelimit;
+
 /// Version of the core, shared with the wheel and checked by the addon.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
