@@ -1,0 +1,1 @@
+from . import test_gateway, test_marshal, test_rest, test_xmlrpc
