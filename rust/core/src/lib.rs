@@ -8,6 +8,8 @@ pub mod keys;
 pub mod perms;
 pub mod ratelimit;
 
+pub mod xmlrpc;
+
 /// Version of the core, shared with the wheel and checked by the addon.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 

@@ -1,0 +1,506 @@
+//! L0 tests of the codec: every type, Python's and Odoo's quirks, limits, every error kind.
+#![allow(clippy::unreadable_literal, clippy::float_cmp, clippy::too_many_lines)]
+
+use proptest::prelude::*;
+
+use super::*;
+
+fn call(body: &str) -> Call {
+    decode(body.as_bytes()).unwrap_or_else(|e| panic!("{body:?}: {e}"))
+}
+
+fn params(body: &str) -> Vec<Value> {
+    call(body).params
+}
+
+fn one(value_xml: &str) -> Value {
+    let body = format!(
+        "<methodCall><methodName>m</methodName><params><param>{value_xml}</param></params></methodCall>"
+    );
+    let mut p = params(&body);
+    assert_eq!(p.len(), 1, "{value_xml}");
+    p.remove(0)
+}
+
+fn kind(body: &str) -> DecodeErrorKind {
+    decode(body.as_bytes()).expect_err(body).kind
+}
+
+fn kind_of(value_xml: &str) -> DecodeErrorKind {
+    kind(&format!(
+        "<methodCall><params><param>{value_xml}</param></params></methodCall>"
+    ))
+}
+
+fn s(text: &str) -> Value {
+    Value::String(text.to_owned())
+}
+
+#[test]
+fn every_type() {
+    assert_eq!(one("<value><int>42</int></value>"), Value::Int(42));
+    for tag in ["i1", "i2", "i4", "i8", "biginteger", "ex:int"] {
+        assert_eq!(
+            one(&format!("<value><{tag}>-7</{tag}></value>")),
+            Value::Int(-7),
+            "{tag}"
+        );
+    }
+    assert_eq!(
+        one("<value><i8>9223372036854775807</i8></value>"),
+        Value::Int(i64::MAX)
+    );
+    assert_eq!(
+        one("<value><boolean>1</boolean></value>"),
+        Value::Bool(true)
+    );
+    assert_eq!(
+        one("<value><boolean>0</boolean></value>"),
+        Value::Bool(false)
+    );
+    assert_eq!(one("<value><string>a &amp; b</string></value>"), s("a & b"));
+    assert_eq!(one("<value>bare</value>"), s("bare"));
+    assert_eq!(one("<value/>"), s(""));
+    assert_eq!(one("<value></value>"), s(""));
+    assert_eq!(
+        one("<value><double>1.5</double></value>"),
+        Value::Double(1.5)
+    );
+    assert_eq!(
+        one("<value><float> -inf </float></value>"),
+        Value::Double(f64::NEG_INFINITY)
+    );
+    assert!(matches!(one("<value><double>NaN</double></value>"), Value::Double(v) if v.is_nan()));
+    assert_eq!(
+        one("<value><dateTime.iso8601>20240229T12:30:05</dateTime.iso8601></value>"),
+        Value::DateTime(DateTime::new(2024, 2, 29, 12, 30, 5).expect("valid"))
+    );
+    assert_eq!(
+        one("<value><base64>aGVsbG8=\n</base64></value>"),
+        Value::Base64(b"hello".to_vec())
+    );
+    assert_eq!(one("<value><nil/></value>"), Value::Nil);
+    assert_eq!(one("<value><ex:nil/></value>"), Value::Nil);
+    assert_eq!(
+        one("<value><bigdecimal>1.50</bigdecimal></value>"),
+        Value::Decimal("1.50".to_owned())
+    );
+    assert_eq!(
+        one(
+            "<value><array><data><value><int>1</int></value><value>x</value></data></array></value>"
+        ),
+        Value::Array(vec![Value::Int(1), s("x")])
+    );
+    assert_eq!(
+        one(
+            "<value><struct><member><name>a</name><value><int>1</int></value></member>\
+             <member><name>b</name><value><array><data/></array></value></member></struct></value>"
+        ),
+        Value::Struct(vec![
+            ("a".to_owned(), Value::Int(1)),
+            ("b".to_owned(), Value::Array(vec![]))
+        ])
+    );
+}
+
+#[test]
+fn method_call_and_responses() {
+    let c = call(
+        "<?xml version='1.0'?>\n<methodCall>\n<methodName>execute_kw</methodName>\n<params>\n</params>\n</methodCall>\n",
+    );
+    assert_eq!(c.method_name.as_deref(), Some("execute_kw"));
+    assert!(c.params.is_empty());
+    // No params element: the method name alone makes a body.
+    let c = call("<methodCall><methodName>version</methodName></methodCall>");
+    assert_eq!(
+        (c.params.len(), c.method_name.as_deref()),
+        (0, Some("version"))
+    );
+    let r = call(
+        "<methodResponse><params><param><value><int>1</int></value></param></params></methodResponse>",
+    );
+    assert_eq!((r.params, r.method_name), (vec![Value::Int(1)], None));
+}
+
+#[test]
+fn python_quirks() {
+    // int() rules
+    assert_eq!(one("<value><int> 1_000 </int></value>"), Value::Int(1000));
+    assert_eq!(one("<value><int>+0012</int></value>"), Value::Int(12));
+    // text since the last start tag
+    assert_eq!(one("<value><int>1<x/>2</int></value>"), Value::Int(2));
+    // comments, CDATA, entities, char refs, CRLF
+    assert_eq!(
+        one("<value><string>a<!-- c -->b<![CDATA[<&>]]>&#x41;&#66;&lt;</string></value>"),
+        s("ab<&>AB<")
+    );
+    assert_eq!(one("<value>a\r\nb\rc</value>"), s("a\nb\nc"));
+    assert_eq!(one("<value>&#13;</value>"), s("\r"));
+    // duplicates kept in order
+    assert_eq!(
+        one(
+            "<value><struct><member><name>k</name><value>1</value></member><member><name>k</name><value>2</value></member></struct></value>"
+        ),
+        Value::Struct(vec![("k".to_owned(), s("1")), ("k".to_owned(), s("2"))])
+    );
+    // members without <member>, bare values as keys: the stack machine pairs items
+    assert_eq!(
+        one(
+            "<value><struct><name>a</name><value>1</value><value>b</value><value>2</value></struct></value>"
+        ),
+        Value::Struct(vec![("a".to_owned(), s("1")), ("b".to_owned(), s("2"))])
+    );
+    // two values in one <value>
+    assert_eq!(
+        params(
+            "<methodCall><params><param><value><int>1</int><int>2</int></value></param></params></methodCall>"
+        ),
+        vec![Value::Int(1), Value::Int(2)]
+    );
+    // unknown tags outside <value> are ignored, attributes and namespaces too
+    assert_eq!(
+        one("<value xmlns:ex='urn:x' a=\"&amp;\"><ex:string>x</ex:string></value>"),
+        s("x")
+    );
+    // BOM and declaration
+    let body = "\u{FEFF}<?xml version=\"1.0\" encoding=\"UTF-8\"?><methodCall><params><param><value>x</value></param></params></methodCall>";
+    assert_eq!(params(body), vec![s("x")]);
+    // <name> data kept after the end of an inner element (Python re-reads _data)
+    assert_eq!(
+        params(
+            "<methodCall><params><param><name><string>a</string></name></param></params></methodCall>"
+        ),
+        vec![s("a"), s("a")]
+    );
+}
+
+#[test]
+fn every_error_kind() {
+    use DecodeErrorKind as K;
+    let limits = Limits {
+        max_body_bytes: 10,
+        ..Limits::default()
+    };
+    assert_eq!(
+        decode_with_limits(&[b' '; 11], &limits).map_err(|e| e.kind),
+        Err(K::TooLarge { limit: 10 })
+    );
+    assert_eq!(
+        decode(b"<methodCall>\xff</methodCall>").map_err(|e| e.kind),
+        Err(K::InvalidUtf8)
+    );
+    assert_eq!(kind_of("<value>\u{1}</value>"), K::InvalidChar);
+    assert_eq!(kind_of("<value>\u{FFFE}</value>"), K::InvalidChar);
+    assert_eq!(kind_of("<value>&#0;</value>"), K::InvalidChar);
+    assert_eq!(kind_of("<value>&#xD800;</value>"), K::InvalidChar);
+    assert_eq!(kind_of("<value>&#99999999999;</value>"), K::InvalidChar);
+    assert!(matches!(kind_of("<value>&#X41;</value>"), K::Malformed(_)));
+    assert!(matches!(kind_of("<value></valu>"), K::Malformed(_)));
+    assert!(matches!(kind_of("<value>a]]>b</value>"), K::Malformed(_)));
+    assert!(matches!(
+        kind_of("<value><!-- a -- b --></value>"),
+        K::Malformed(_)
+    ));
+    assert!(matches!(
+        kind_of("<value a='1' a='2'></value>"),
+        K::Malformed(_)
+    ));
+    assert!(matches!(kind_of("<value a='<'></value>"), K::Malformed(_)));
+    assert!(matches!(
+        kind("<methodCall><params/></methodCall><x/>"),
+        K::Malformed(_)
+    ));
+    assert!(matches!(
+        kind("<methodCall><params/></methodCall>junk"),
+        K::Malformed(_)
+    ));
+    assert!(matches!(
+        kind("junk<methodCall><params/></methodCall>"),
+        K::Malformed(_)
+    ));
+    assert!(matches!(kind("<methodCall><params>"), K::Malformed(_)));
+    assert!(matches!(kind(""), K::Malformed(_)));
+    assert!(matches!(
+        kind(" <?xml version='1.0'?><methodCall><params/></methodCall>"),
+        K::Malformed(_)
+    ));
+    assert!(matches!(kind("<1a/>"), K::Malformed(_)));
+    assert_eq!(
+        kind("<!DOCTYPE x [<!ENTITY a 'b'>]><methodCall><params/></methodCall>"),
+        K::Doctype
+    );
+    assert_eq!(
+        kind("<?xml version='1.0' encoding='latin-1'?><methodCall><params/></methodCall>"),
+        K::UnsupportedEncoding("latin-1".to_owned())
+    );
+    assert!(matches!(
+        kind(
+            "<?xml version='1.0' encoding='us-ascii'?><methodCall><params><param><value>é</value></param></params></methodCall>"
+        ),
+        K::Malformed(_)
+    ));
+    assert_eq!(
+        kind_of("<value>&foo;</value>"),
+        K::UndefinedEntity("foo".to_owned())
+    );
+    let deep = format!(
+        "{}{}",
+        "<value><array><data>".repeat(65),
+        "</data></array></value>".repeat(65)
+    );
+    assert_eq!(kind_of(&deep), K::TooDeep { limit: 64 });
+    let ok = format!(
+        "{}{}",
+        "<value><array><data>".repeat(64),
+        "</data></array></value>".repeat(64)
+    );
+    assert_eq!(
+        decode(format!("<methodCall><params><param>{ok}</param></params></methodCall>").as_bytes())
+            .map(|_| ()),
+        Ok(())
+    );
+    let elements = format!("{}{}", "<a>".repeat(100_000), "</a>".repeat(100_000));
+    assert_eq!(kind(&elements), K::TooDeep { limit: 64 });
+    assert_eq!(
+        kind_of("<value><foo/></value>"),
+        K::UnknownTag("foo".to_owned())
+    );
+    assert_eq!(
+        kind_of("<value><data/></value>"),
+        K::UnknownTag("data".to_owned())
+    );
+    assert_eq!(
+        kind_of("<value><boolean>true</boolean></value>"),
+        K::BadBoolean
+    );
+    assert_eq!(
+        kind_of("<value><boolean> 1</boolean></value>"),
+        K::BadBoolean
+    );
+    assert_eq!(kind_of("<value><int>1.0</int></value>"), K::BadInt);
+    assert_eq!(kind_of("<value><int></int></value>"), K::BadInt);
+    assert_eq!(
+        kind_of("<value><i8>9223372036854775808</i8></value>"),
+        K::IntOutOfRange
+    );
+    assert_eq!(kind_of("<value><double>1,5</double></value>"), K::BadDouble);
+    assert_eq!(
+        kind_of("<value><bigdecimal>1e</bigdecimal></value>"),
+        K::BadDecimal
+    );
+    assert!(matches!(
+        kind_of("<value><base64>QQ=</base64></value>"),
+        K::BadBase64(_)
+    ));
+    assert!(matches!(
+        kind_of("<value><base64>&#233;</base64></value>"),
+        K::BadBase64(_)
+    ));
+    assert_eq!(
+        kind_of("<value><dateTime.iso8601>20240230T00:00:00</dateTime.iso8601></value>"),
+        K::BadDateTime
+    );
+    assert_eq!(
+        kind_of("<value><struct><name>a</name></struct></value>"),
+        K::BadStruct
+    );
+    assert_eq!(
+        kind_of("<value><struct><value><int>1</int></value><value>v</value></struct></value>"),
+        K::BadStruct
+    );
+    assert_eq!(
+        kind("<methodCall><param><value>x</value></param></methodCall>"),
+        K::NotXmlRpc
+    );
+    assert_eq!(
+        kind(
+            "<methodResponse><fault><value><struct><member><name>faultCode</name><value><int>1</int></value></member><member><name>faultString</name><value>x</value></member></struct></value></fault></methodResponse>"
+        ),
+        K::Fault
+    );
+}
+
+#[test]
+fn errors_carry_positions() {
+    let e =
+        decode(b"<methodCall><params><param><value><boolean>2</boolean></value>").expect_err("bad");
+    assert_eq!(e.kind, DecodeErrorKind::BadBoolean);
+    assert_eq!(e.position, 44);
+    assert!(e.to_string().contains("bad boolean value"));
+}
+
+fn resp(inner: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\"?>\n<methodResponse>\n<params>\n<param>\n{inner}</param>\n</params>\n\n</methodResponse>\n"
+    )
+}
+
+fn enc(v: &Value) -> String {
+    String::from_utf8(encode_response(v).expect("encodable")).expect("utf-8")
+}
+
+#[test]
+fn encoder_matches_odoo() {
+    assert_eq!(enc(&Value::Int(5)), resp("<value><int>5</int></value>\n"));
+    assert_eq!(
+        enc(&Value::Bool(false)),
+        resp("<value><boolean>0</boolean></value>\n")
+    );
+    assert_eq!(
+        enc(&s("a<&>\u{1}\t\u{1f}b")),
+        resp("<value><string>a&lt;&amp;&gt;\tb</string></value>\n")
+    );
+    assert_eq!(
+        enc(&Value::Array(vec![Value::Int(1), s("x")])),
+        resp(
+            "<value><array><data>\n<value><int>1</int></value>\n<value><string>x</string></value>\n</data></array></value>\n"
+        )
+    );
+    assert_eq!(
+        enc(&Value::Struct(vec![(
+            "k<\u{1}".to_owned(),
+            Value::Bool(true)
+        )])),
+        resp(
+            "<value><struct>\n<member>\n<name>k&lt;\u{1}</name>\n<value><boolean>1</boolean></value>\n</member>\n</struct></value>\n"
+        )
+    );
+    let dt = DateTime::new(2024, 1, 2, 3, 4, 5).expect("valid");
+    assert_eq!(
+        enc(&Value::DateTime(dt)),
+        resp("<value><string>2024-01-02 03:04:05</string></value>\n")
+    );
+    assert_eq!(
+        enc(&Value::Base64(b"hi".to_vec())),
+        resp("<value><base64>\naGk=\n</base64></value>\n")
+    );
+    assert_eq!(
+        enc(&Value::Base64(Vec::new())),
+        resp("<value><base64>\n</base64></value>\n")
+    );
+    assert_eq!(
+        encode_response(&Value::Int(1 << 31)),
+        Err(EncodeError::IntOverflow)
+    );
+    assert_eq!(
+        enc(&Value::Int(-(1 << 31))),
+        resp("<value><int>-2147483648</int></value>\n")
+    );
+    assert_eq!(
+        encode_response(&Value::Nil),
+        Err(EncodeError::NoneNotAllowed)
+    );
+    assert_eq!(
+        EncodeError::NoneNotAllowed.to_string(),
+        "cannot marshal None unless allow_none is enabled"
+    );
+    assert!(matches!(
+        encode_response(&Value::Decimal("1".into())),
+        Err(EncodeError::Unsupported(_))
+    ));
+}
+
+#[test]
+fn base64_lines_like_encodebytes() {
+    let mut out = Vec::new();
+    write_base64_lines(&mut out, &[0u8; 58]);
+    let text = String::from_utf8(out).expect("ascii");
+    let lines: Vec<&str> = text.split_terminator('\n').collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0].len(), 76);
+    assert_eq!(lines[1], "AA==");
+}
+
+#[test]
+fn fault_matches_odoo() {
+    let f = String::from_utf8(encode_fault(3, "Access <Denied>\u{0}").expect("ok")).expect("utf-8");
+    assert_eq!(
+        f,
+        "<?xml version=\"1.0\"?>\n<methodResponse>\n<fault>\n<value><struct>\n<member>\n<name>faultCode</name>\n\
+         <value><int>3</int></value>\n</member>\n<member>\n<name>faultString</name>\n\
+         <value><string>Access &lt;Denied&gt;</string></value>\n</member>\n</struct></value>\n</fault>\n\n</methodResponse>\n"
+    );
+    assert_eq!(encode_fault(1 << 40, "x"), Err(EncodeError::IntOverflow));
+}
+
+fn repr(v: f64) -> String {
+    let mut out = Vec::new();
+    write_float_repr(&mut out, v);
+    String::from_utf8(out).expect("ascii")
+}
+
+#[test]
+fn float_repr_like_python() {
+    let cases = [
+        (0.0, "0.0"),
+        (-0.0, "-0.0"),
+        (1.0, "1.0"),
+        (100.0, "100.0"),
+        (0.1, "0.1"),
+        (1e16, "1e+16"),
+        (1e15, "1000000000000000.0"),
+        (1.5e16, "1.5e+16"),
+        (0.0001, "0.0001"),
+        (0.00001, "1e-05"),
+        (1.2345e-7, "1.2345e-07"),
+        (123.456, "123.456"),
+        (f64::MAX, "1.7976931348623157e+308"),
+        (f64::MIN_POSITIVE, "2.2250738585072014e-308"),
+        (5e-324, "5e-324"),
+        (f64::INFINITY, "inf"),
+        (f64::NEG_INFINITY, "-inf"),
+        (f64::NAN, "nan"),
+        (-f64::NAN, "nan"),
+        (1.0 / 3.0, "0.3333333333333333"),
+        (2.0f64.powi(60), "1.152921504606847e+18"),
+    ];
+    for (v, want) in cases {
+        assert_eq!(repr(v), want, "{v:e}");
+    }
+}
+
+/// Values that survive Odoo's encoder and come back identical from the decoder.
+fn roundtrip_value() -> impl Strategy<Value = Value> {
+    let key = "[a-zA-Z_<>&\"' \u{e9}\u{4e2d}]{0,8}";
+    let leaf = prop_oneof![
+        (i64::from(i32::MIN)..=i64::from(i32::MAX)).prop_map(Value::Int),
+        any::<bool>().prop_map(Value::Bool),
+        "[^\u{0}-\u{8}\u{b}\u{c}\u{e}-\u{1f}\r\u{fffe}\u{ffff}]{0,20}".prop_map(Value::String),
+        any::<f64>().prop_map(Value::Double),
+        proptest::collection::vec(any::<u8>(), 0..80).prop_map(Value::Base64),
+    ];
+    leaf.prop_recursive(4, 64, 8, move |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            proptest::collection::vec((key, inner), 0..6).prop_map(Value::Struct),
+        ]
+    })
+}
+
+proptest! {
+    #[test]
+    fn encode_then_decode_is_identity(v in roundtrip_value()) {
+        let bytes = encode_response(&v).expect("encodable");
+        let back = decode(&bytes).expect("decodable");
+        prop_assert_eq!(back.method_name, None);
+        prop_assert_eq!(back.params.len(), 1);
+        prop_assert!(back.params[0].same_as(&v), "{:?} != {:?}", back.params[0], v);
+    }
+
+    #[test]
+    fn decoder_never_panics(body in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let _ = decode(&body);
+    }
+
+    #[test]
+    fn decoder_never_panics_on_near_xmlrpc(parts in proptest::collection::vec(prop_oneof![
+        Just("<value>"), Just("</value>"), Just("<array>"), Just("</array>"), Just("<data>"), Just("</data>"),
+        Just("<struct>"), Just("</struct>"), Just("<member>"), Just("</member>"), Just("<name>"), Just("</name>"),
+        Just("<int>"), Just("</int>"), Just("<string>"), Just("</string>"), Just("<params>"), Just("</params>"),
+        Just("<base64>"), Just("</base64>"), Just("<nil/>"), Just("&amp;"), Just("1"), Just("x"), Just("<![CDATA[z]]>"),
+        Just("<dateTime.iso8601>"), Just("</dateTime.iso8601>"), Just("<fault>"), Just("</fault>"),
+    ], 0..40)) {
+        let body = format!("<methodCall>{}</methodCall>", parts.concat());
+        let _ = decode(body.as_bytes());
+    }
+}
