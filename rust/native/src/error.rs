@@ -38,3 +38,47 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ScopeError", py.get_type::<ScopeError>())?;
     Ok(())
 }
+
+/// A failed XML-RPC codec call: a core error, or an exception raised by Python code the codec
+/// ran (building a decoded `Decimal` or dict, a `default` hook, a failed import).
+pub(crate) enum XmlRpcFailure {
+    Decode(odoo_mcp_core::xmlrpc::DecodeError),
+    Encode(odoo_mcp_core::xmlrpc::EncodeError),
+    /// Python refused a decoded value (bad `Decimal`, unhashable struct key): a decode error.
+    DecodePython(PyErr),
+    /// Any other Python exception, passed through unchanged.
+    Python(PyErr),
+}
+
+impl From<odoo_mcp_core::xmlrpc::DecodeError> for XmlRpcFailure {
+    fn from(e: odoo_mcp_core::xmlrpc::DecodeError) -> Self {
+        Self::Decode(e)
+    }
+}
+
+impl From<odoo_mcp_core::xmlrpc::EncodeError> for XmlRpcFailure {
+    fn from(e: odoo_mcp_core::xmlrpc::EncodeError) -> Self {
+        Self::Encode(e)
+    }
+}
+
+impl From<PyErr> for XmlRpcFailure {
+    fn from(e: PyErr) -> Self {
+        Self::Python(e)
+    }
+}
+
+impl From<XmlRpcFailure> for PyErr {
+    fn from(failure: XmlRpcFailure) -> Self {
+        match failure {
+            XmlRpcFailure::Decode(e) => XmlRpcDecodeError::new_err(e.to_string()),
+            XmlRpcFailure::Encode(e) => XmlRpcEncodeError::new_err(e.to_string()),
+            XmlRpcFailure::DecodePython(cause) => Python::attach(|py| {
+                let err = XmlRpcDecodeError::new_err(cause.to_string());
+                err.set_cause(py, Some(cause));
+                err
+            }),
+            XmlRpcFailure::Python(e) => e,
+        }
+    }
+}

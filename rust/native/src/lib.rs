@@ -5,10 +5,12 @@
 use pyo3::prelude::*;
 
 mod error;
+mod xmlrpc;
 
 #[pymodule(gil_used = false)]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", odoo_mcp_core::VERSION)?;
     error::register(m)?;
+    xmlrpc::register(m)?;
     Ok(())
 }
