@@ -299,7 +299,7 @@ pub fn method_operation(method: &str) -> Option<Operation> {
 }
 
 /// A key's scope: rights per model, with an optional `*` default for enabled models.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Scope {
     /// Sorted by model name, unique.
     entries: Vec<(Box<str>, Rights)>,

@@ -1,8 +1,12 @@
 //! The one place where core error enums become Python exceptions.
 //!
 //! Exception classes subclass the builtin a caller would catch (`ValueError`, `TypeError`).
+use odoo_mcp_core::cache::CacheError;
+use odoo_mcp_core::keys::KeyError;
+use odoo_mcp_core::perms::{MatrixError as CoreMatrixError, ScopeError as CoreScopeError};
+use odoo_mcp_core::ratelimit::RateLimitError;
 use pyo3::create_exception;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
 create_exception!(
@@ -30,12 +34,77 @@ create_exception!(
     "A malformed key scope string."
 );
 
+create_exception!(
+    odoo_mcp_native,
+    MatrixError,
+    PyValueError,
+    "A permission matrix row that cannot be compiled (invalid, mcp.* or duplicate model)."
+);
+
+/// Conversion of a core error enum into the Python exception a caller would catch.
+pub(crate) trait ToPyErr {
+    fn to_py_err(self) -> PyErr;
+}
+
+/// `result.or_raise()?`: a core `Result` as a `PyResult`.
+pub(crate) trait OrRaise<T> {
+    fn or_raise(self) -> PyResult<T>;
+}
+
+impl<T, E: ToPyErr> OrRaise<T> for Result<T, E> {
+    fn or_raise(self) -> PyResult<T> {
+        self.map_err(ToPyErr::to_py_err)
+    }
+}
+
+impl ToPyErr for KeyError {
+    fn to_py_err(self) -> PyErr {
+        let msg = self.to_string();
+        match self {
+            KeyError::Format(_) | KeyError::StoredHash(_) => KeyFormatError::new_err(msg),
+            KeyError::Policy(_) => PyValueError::new_err(msg),
+            KeyError::Random => PyRuntimeError::new_err(msg),
+        }
+    }
+}
+
+impl ToPyErr for CoreScopeError {
+    fn to_py_err(self) -> PyErr {
+        ScopeError::new_err(self.to_string())
+    }
+}
+
+impl ToPyErr for CoreMatrixError {
+    fn to_py_err(self) -> PyErr {
+        MatrixError::new_err(self.to_string())
+    }
+}
+
+impl ToPyErr for RateLimitError {
+    fn to_py_err(self) -> PyErr {
+        PyValueError::new_err(self.to_string())
+    }
+}
+
+impl ToPyErr for CacheError {
+    fn to_py_err(self) -> PyErr {
+        let msg = self.to_string();
+        match self {
+            CacheError::Random => PyRuntimeError::new_err(msg),
+            CacheError::InvalidTtl | CacheError::InvalidExpiry | CacheError::InvalidKind => {
+                PyValueError::new_err(msg)
+            }
+        }
+    }
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("XmlRpcDecodeError", py.get_type::<XmlRpcDecodeError>())?;
     m.add("XmlRpcEncodeError", py.get_type::<XmlRpcEncodeError>())?;
     m.add("KeyFormatError", py.get_type::<KeyFormatError>())?;
     m.add("ScopeError", py.get_type::<ScopeError>())?;
+    m.add("MatrixError", py.get_type::<MatrixError>())?;
     Ok(())
 }
 

@@ -4,13 +4,21 @@
 //! nothing starts a thread at import. Core errors become Python exceptions only in `error.rs`.
 use pyo3::prelude::*;
 
+mod cache;
 mod error;
+mod keys;
+mod limiter;
+mod perms;
 mod xmlrpc;
 
 #[pymodule(gil_used = false)]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", odoo_mcp_core::VERSION)?;
     error::register(m)?;
+    keys::register(m)?;
+    cache::register(m)?;
+    limiter::register(m)?;
+    perms::register(m)?;
     xmlrpc::register(m)?;
     Ok(())
 }

@@ -4,6 +4,34 @@ The hot paths of every MCP request live in Rust (``odoo-mcp-core``); this packag
 the private ``_native`` extension module with a typed surface.
 """
 
-from ._native import __version__
+from . import keys
+from ._native import (
+    CachedCredential,
+    CredentialCache,
+    KeyFormatError,
+    KeyPolicy,
+    MatrixError,
+    PermissionMatrix,
+    RateLimiter,
+    Scope,
+    ScopeError,
+    __version__,
+    method_operation,
+    valid_model_name,
+)
 
-__all__ = ["__version__"]
+__all__ = [
+    "CachedCredential",
+    "CredentialCache",
+    "KeyFormatError",
+    "KeyPolicy",
+    "MatrixError",
+    "PermissionMatrix",
+    "RateLimiter",
+    "Scope",
+    "ScopeError",
+    "__version__",
+    "keys",
+    "method_operation",
+    "valid_model_name",
+]
