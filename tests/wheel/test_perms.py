@@ -163,3 +163,68 @@ def test_helpers():
     assert method_operation("web_save_multi") == "write"
     assert method_operation("_read") is None
     assert method_operation("read ") is None
+
+
+METHODS = {
+    "read": [
+        "read",
+        "search",
+        "search_read",
+        "search_count",
+        "name_search",
+        "fields_get",
+        "default_get",
+        "get_metadata",
+        "read_group",
+        "formatted_read_group",
+        "export_data",
+        "get_formview_id",
+        "get_formview_action",
+    ],
+    "create": ["create", "copy", "name_create"],
+    "write": [
+        "write",
+        "toggle_active",
+        "action_archive",
+        "action_unarchive",
+        "message_post",
+        "web_save_multi",
+    ],
+    "unlink": ["unlink"],
+}
+REFERENCE_OPS = {m: op for op, names in METHODS.items() for m in names}
+
+
+def reference_decide(rows, model, method):
+    """CONTRACT section 3 written out in plain Python."""
+    if not model or not all(c.isascii() and (c.isalnum() or c in "._") for c in model):
+        return (False, "invalid_model")
+    table = {r[0]: dict(zip(("read", "write", "create", "unlink"), r[1:], strict=True)) for r in rows}
+    if model not in table:
+        return (False, "model_not_enabled")
+    op = REFERENCE_OPS.get(method.lower()) if method.isascii() else None
+    if op is None:
+        return (False, "method_not_allowed")
+    return (True, op) if table[model][op] else (False, "operation_denied")
+
+
+def test_decide_matches_the_contract_table():
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+    names = [n for group in METHODS.values() for n in group]
+    method = st.one_of(
+        st.sampled_from(names),
+        st.sampled_from(names).map(str.upper),
+        st.sampled_from(names).map(lambda n: "_" + n),
+        st.sampled_from(names).map(lambda n: n + " "),
+        st.text(max_size=24),
+    )
+    model = st.one_of(st.sampled_from([r[0] for r in ROWS] + ["stock.move", "mcp.log"]), st.text(max_size=16))
+    matrix = PermissionMatrix(ROWS)
+
+    @hypothesis.given(model=model, method=method)
+    @hypothesis.settings(max_examples=2000, deadline=None)
+    def check(model, method):
+        assert matrix.decide(model, method) == reference_decide(ROWS, model, method)
+
+    check()
