@@ -1,0 +1,36 @@
+import re
+
+from odoo.tests import HttpCase, tagged
+from odoo.tools import SQL
+
+
+@tagged("post_install", "-at_install")
+class TestUi(HttpCase):
+    def test_mcp_server_tour(self):
+        self.env["ir.config_parameter"].sudo().set_param("mcp_server.enabled", "True")
+        admin = self.env.ref("base.user_admin")
+        self.assertTrue(admin.has_group("mcp_server.group_mcp_admin"))
+        EnabledModel = self.env["mcp.enabled.model"].with_context(active_test=False)
+        category = self.env["ir.model"]._get("res.partner.category")
+        EnabledModel.search([("model_id", "=", category.id)]).unlink()
+        keys_before = self.env["mcp.api.key"].search([("user_id", "=", admin.id)])
+
+        self.start_tour("/odoo/mcp-models?debug=1", "mcp_server_tour", login="admin")
+
+        row = EnabledModel.search([("model_id", "=", category.id)])
+        self.assertEqual(len(row), 1, "the wizard enabled the model")
+        self.assertTrue(row.active)
+        self.assertTrue(row.allow_read, "default right of the wizard")
+        self.assertTrue(row.allow_write, "toggled on in the list")
+        self.assertFalse(row.allow_create or row.allow_unlink)
+
+        key = self.env["mcp.api.key"].search([("user_id", "=", admin.id)]) - keys_before
+        self.assertEqual(key.name, "Tour key")
+        self.assertEqual(key.state, "active")
+        self.env.cr.execute(
+            SQL("SELECT key_hash, row_to_json(k)::text FROM mcp_api_key k WHERE id = %s", key.id)
+        )
+        key_hash, row_text = self.env.cr.fetchone()
+        self.assertTrue(key_hash.startswith("$argon2id$"), "only an argon2id hash is stored")
+        self.assertFalse(re.search(r"mcp_[a-z2-7]{40}", row_text), "no plaintext key in the row")
+        self.assertFalse(self.env["mcp.api.key.wizard"].search([]), "the wizard row is gone")
