@@ -258,11 +258,21 @@ enum Tag {
 }
 
 fn local_name(qname: &str) -> &str {
-    qname.rsplit(':').next().unwrap_or(qname)
+    match qname.as_bytes().iter().rposition(|&b| b == b':') {
+        Some(i) => qname.get(i + 1..).unwrap_or_default(),
+        None => qname,
+    }
 }
 
 fn classify(qname: &str) -> Tag {
-    match local_name(qname) {
+    match classify_local(qname) {
+        Tag::Unknown if qname.contains(':') => classify_local(local_name(qname)),
+        tag => tag,
+    }
+}
+
+fn classify_local(local: &str) -> Tag {
+    match local {
         "value" => Tag::Value,
         "string" => Tag::String,
         "name" => Tag::Name,
