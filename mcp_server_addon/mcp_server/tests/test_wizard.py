@@ -402,3 +402,9 @@ class TestAccessRights(McpUiCase):
             row.with_user(self.mcp_user).unlink()
         row.with_user(self.mcp_admin).write({"allow_write": True})
         self.assertTrue(row.allow_write)
+
+    def test_preferences_link_to_keys_for_mcp_users(self):
+        view = self.env.ref("base.view_users_form_simple_modif")
+        for user, shown in ((self.mcp_user, True), (self.internal, False)):
+            views = self.env["res.users"].with_user(user).get_views([(view.id, "form")])
+            self.assertEqual('name="mcp_keys"' in views["views"]["form"]["arch"], shown, user.login)
