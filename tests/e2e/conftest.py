@@ -11,12 +11,14 @@ What Odoo holds after the setup script (all through the ORM, as an admin would d
 * ``res.partner`` enabled with read, write, create and unlink; ``res.country`` read only;
   ``mail.message`` read only (to read back a posted message through MCP); nothing else;
 * an internal user in MCP User and Contact Creation, with a password, an Odoo API key, an MCP key
-  and an MCP key scoped to ``res.partner:R``.
+  and an MCP key scoped to ``res.partner:R``;
+* an internal user outside MCP User, with the same password and an Odoo API key.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -51,6 +53,8 @@ ENABLED_MODELS = {
     "mail.message": (True, False, False, False),
 }
 LOGIN = "mcp_e2e_user"
+#: An internal user outside the MCP User group, with the same password and an Odoo API key.
+OUTSIDER_LOGIN = "mcp_e2e_outsider"
 PASSWORD = "e2e-Secret-Passw0rd!"
 ADMIN_LOGIN = ADMIN_PASSWORD = "admin"
 
@@ -81,9 +85,16 @@ user = env['res.users'].with_context(no_reset_password=True).create(dict(
 odoo_key = env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'e2e', None)
 mcp_key = env['mcp.api.key'].with_user(user)._generate('e2e', user)
 scoped_key = env['mcp.api.key'].with_user(user)._generate('e2e scoped', user, scope='res.partner:R')
+outsider = env['res.users'].with_context(no_reset_password=True).create(dict(
+    name='Not An MCP User',
+    login={outsider_login!r},
+    password={password!r},
+    group_ids=[(6, 0, [env.ref('base.group_user').id])],
+))
+outsider_key = env['res.users.apikeys'].with_user(outsider).sudo()._generate(None, 'e2e outsider', None)
 print('E2E_SETUP ' + json.dumps(dict(
     uid=user.id, partner_id=user.partner_id.id,
-    odoo_key=odoo_key, mcp_key=mcp_key, scoped_key=scoped_key,
+    odoo_key=odoo_key, mcp_key=mcp_key, scoped_key=scoped_key, outsider_key=outsider_key,
 )))
 """
 
@@ -99,14 +110,13 @@ class Stack:
     odoo_key: str
     mcp_key: str
     scoped_key: str
+    outsider_key: str
     log: Path
     workdir: Path
 
     def admin(self, model: str, method: str, *args: Any, **kwargs: Any) -> Any:
         """``execute_kw`` as admin on Odoo's own ``/xmlrpc/2/object``: the ground truth."""
-        common = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/common")
-        uid = common.authenticate(self.db, ADMIN_LOGIN, ADMIN_PASSWORD, {})
-        assert uid, "admin/admin cannot log in to the test database"
+        uid = _admin_uid(self.url, self.db)
         proxy = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/object", allow_none=True)
         return proxy.execute_kw(self.db, uid, ADMIN_PASSWORD, model, method, list(args), kwargs)
 
@@ -127,6 +137,15 @@ class Stack:
             if re.search(r"\d (ERROR|CRITICAL|WARNING) ", line) or line.startswith(("Traceback", "  ", "\t"))
         ]
         return "\n".join(keep[-lines:]) or "(nothing logged above INFO)"
+
+
+@functools.cache
+def _admin_uid(url: str, db: str) -> int:
+    uid = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common").authenticate(
+        db, ADMIN_LOGIN, ADMIN_PASSWORD, {}
+    )
+    assert uid, "admin/admin cannot log in to the test database"
+    return uid
 
 
 class _HeaderTransport(xmlrpc.client.Transport):
@@ -176,6 +195,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         script = SETUP_SCRIPT.format(
             models=json.dumps({k: list(v) for k, v in ENABLED_MODELS.items()}),
             login=LOGIN,
+            outsider_login=OUTSIDER_LOGIN,
             password=PASSWORD,
         )
         out = odoo_shell(odoo, pg, db, data_dir, script)
@@ -192,6 +212,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             odoo_key=creds["odoo_key"],
             mcp_key=creds["mcp_key"],
             scoped_key=creds["scoped_key"],
+            outsider_key=creds["outsider_key"],
             log=server.log or work / "odoo.log",
             workdir=work,
         )
@@ -259,6 +280,10 @@ def client_env(stack: Stack, kind: str) -> dict[str, str]:
         env["ODOO_API_KEY"] = stack.scoped_key
     elif kind == "password":
         env["ODOO_USER"], env["ODOO_PASSWORD"] = LOGIN, PASSWORD
+    elif kind == "outsider_api_key":
+        env["ODOO_API_KEY"] = stack.outsider_key
+    elif kind == "outsider_password":
+        env["ODOO_USER"], env["ODOO_PASSWORD"] = OUTSIDER_LOGIN, PASSWORD
     else:
         raise ValueError(kind)
     return env

@@ -14,8 +14,9 @@ import uuid
 import xmlrpc.client
 
 import pytest
+from anyio.from_thread import BlockingPortal
 
-from .conftest import McpClient, Stack
+from .conftest import McpClient, Stack, open_client
 
 
 def refusal(model: str, operation: str, method: str | None = None) -> re.Pattern[str]:
@@ -63,6 +64,24 @@ def test_posting_on_a_model_without_write_is_refused(mcp: McpClient, stack: Stac
     text = mcp.refused("post_message", model="res.country", record_id=country(stack)["id"], body="nope")
     assert refusal("res.country", "write", "message_post").search(text), text
     assert stack.admin("mail.message", "search_count", [("model", "=", "res.country")]) == before
+
+
+def test_the_module_refusal_reaches_the_tool_result(mcp: McpClient):
+    """``get_current_context`` reads res.users, which is not enabled: the gate's fault shows through."""
+    data = mcp.ok("get_current_context")
+    assert data["user_name"] is None
+    assert "Access denied by MCP for model 'res.users' method 'read'." in data["text"]
+
+
+@pytest.mark.parametrize("kind", ["outsider_api_key", "outsider_password"])
+def test_a_user_outside_mcp_user_is_turned_away(portal: BlockingPortal, stack: Stack, kind: str):
+    """The module's 403 is fatal for the client, with the module's reason (no silent fallback)."""
+    try:
+        with open_client(portal, stack, kind) as client:
+            text = client.refused("list_models")
+    except RuntimeError as exc:  # the client gave up at startup and said why on stderr
+        text = str(exc)
+    assert "not a member of the MCP User group" in text, text
 
 
 # -- a key scoped to res.partner:R ------------------------------------------------------------
