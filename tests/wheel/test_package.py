@@ -3,10 +3,10 @@
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import odoo_mcp_native
+import tomllib
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -30,7 +30,23 @@ MAX_LOGGED_ARGS = 10_000
 SECRET_HINTS = ("pass", "secret", "token", "key", "otp", "auth")
 XML_CONTENT_TYPES = ("text/xml", "application/xml", "")
 DB_READ_METHODS = ("list", "server_version", "list_lang", "list_countries", "db_exist")
-COMMON_METHODS = ("version", "authenticate", "login")
+# Every MCP route writes (audit rows, a key's last use, the caller's own writes): read/write cursor.
+REST_ROUTE = {
+    "type": "http",
+    "auth": "none",
+    "methods": ["GET"],
+    "csrf": False,
+    "save_session": False,
+    "readonly": False,
+}
+XMLRPC_ROUTE = {
+    "type": "http",
+    "auth": "none",
+    "methods": ["POST"],
+    "csrf": False,
+    "save_session": False,
+    "readonly": False,
+}
 
 
 def mcp_version():
@@ -142,9 +158,9 @@ def mcp_rest(authenticated=True):
                 principal = None
                 if authenticated:
                     principal = _rest_principal(gateway, audit)
-                    gateway._mcp_check_user(principal)
                     audit.base["user_id"] = principal.uid
                     audit.base["api_key_used"] = principal.auth_method == "api_key"
+                    gateway._mcp_check_user(principal)
                 return json_response(200, handler(self, gateway, principal, audit, **kwargs))
             except McpError as exc:
                 if exc.event_type:
@@ -179,12 +195,12 @@ def _rest_principal(gateway, audit):
 
 
 class McpController(http.Controller):
-    @http.route("/mcp/health", type="http", auth="none", methods=["GET"], csrf=False, save_session=False)
+    @http.route("/mcp/health", **REST_ROUTE)
     @mcp_rest(authenticated=False)
     def health(self, gateway, principal, audit):
         return {"status": "ok", "mcp_server_version": mcp_version()}
 
-    @http.route("/mcp/system/info", type="http", auth="none", methods=["GET"], csrf=False, save_session=False)
+    @http.route("/mcp/system/info", **REST_ROUTE)
     @mcp_rest()
     def system_info(self, gateway, principal, audit):
         user = request.env["res.users"].sudo().browse(principal.uid)
@@ -197,28 +213,19 @@ class McpController(http.Controller):
             "server_timezone": user.tz or "UTC",
         }
 
-    @http.route(
-        "/mcp/auth/validate", type="http", auth="none", methods=["GET"], csrf=False, save_session=False
-    )
+    @http.route("/mcp/auth/validate", **REST_ROUTE)
     @mcp_rest()
     def auth_validate(self, gateway, principal, audit):
         audit.add("auth_success")
         return {"valid": True, "user_id": principal.uid, "auth_method": principal.auth_method}
 
-    @http.route("/mcp/models", type="http", auth="none", methods=["GET"], csrf=False, save_session=False)
+    @http.route("/mcp/models", **REST_ROUTE)
     @mcp_rest()
     def models(self, gateway, principal, audit):
         audit.add("model_access", operation="list")
         return {"models": gateway._mcp_models(principal)}
 
-    @http.route(
-        "/mcp/models/<string:model>/access",
-        type="http",
-        auth="none",
-        methods=["GET"],
-        csrf=False,
-        save_session=False,
-    )
+    @http.route("/mcp/models/<string:model>/access", **REST_ROUTE)
     @mcp_rest()
     def model_access(self, gateway, principal, audit, model):
         return gateway._mcp_model_access(principal, model, audit.add)
@@ -226,31 +233,15 @@ class McpController(http.Controller):
     # ------------------------------------------------------------------
     # XML-RPC
     # ------------------------------------------------------------------
-    @http.route(
-        "/mcp/xmlrpc/common",
-        type="http",
-        auth="none",
-        methods=["POST"],
-        csrf=False,
-        save_session=False,
-        readonly=False,
-    )
+    @http.route("/mcp/xmlrpc/common", **XMLRPC_ROUTE)
     def xmlrpc_common(self):
         return XmlRpcCall("common").serve(self._common)
 
-    @http.route("/mcp/xmlrpc/db", type="http", auth="none", methods=["POST"], csrf=False, save_session=False)
+    @http.route("/mcp/xmlrpc/db", **XMLRPC_ROUTE)
     def xmlrpc_db(self):
         return XmlRpcCall("db").serve(self._db)
 
-    @http.route(
-        "/mcp/xmlrpc/object",
-        type="http",
-        auth="none",
-        methods=["POST"],
-        csrf=False,
-        save_session=False,
-        readonly=False,
-    )
+    @http.route("/mcp/xmlrpc/object", **XMLRPC_ROUTE)
     def xmlrpc_object(self):
         return XmlRpcCall("object").serve(self._object)
 

@@ -143,6 +143,7 @@ class McpApiKey(models.Model):
             index = lib.keys.index(secret)
         except ValueError:
             return []
+        self.flush_model()
         self.env.cr.execute(
             SQL(
                 """

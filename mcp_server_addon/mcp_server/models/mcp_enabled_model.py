@@ -55,6 +55,7 @@ class McpEnabledModel(models.Model):
     @api.model
     def _mcp_matrix_rows(self):
         """Rows of the permission matrix: the active enabled models and their four rights."""
+        self.flush_model()
         self.env.cr.execute(
             """
             SELECT model_name, allow_read, allow_write, allow_create, allow_unlink

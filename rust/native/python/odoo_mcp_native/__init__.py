@@ -4,7 +4,7 @@ The hot paths of every MCP request live in Rust (``odoo-mcp-core``); this packag
 the private ``_native`` extension module with a typed surface.
 """
 
-from . import keys
+from . import keys, xmlrpc
 from ._native import (
     CachedCredential,
     CredentialCache,
@@ -15,6 +15,8 @@ from ._native import (
     RateLimiter,
     Scope,
     ScopeError,
+    XmlRpcDecodeError,
+    XmlRpcEncodeError,
     __version__,
     method_operation,
     valid_model_name,
@@ -30,8 +32,11 @@ __all__ = [
     "RateLimiter",
     "Scope",
     "ScopeError",
+    "XmlRpcDecodeError",
+    "XmlRpcEncodeError",
     "__version__",
     "keys",
     "method_operation",
     "valid_model_name",
+    "xmlrpc",
 ]
