@@ -142,3 +142,38 @@ def test_post_message_lands_in_the_chatter(mcp: McpClient, stack: Stack):
     read_back = mcp.ok("get_record", model="mail.message", record_id=message_id, fields=["body", "res_id"])
     assert read_back["record"]["res_id"] == partner_id
     assert body in read_back["record"]["body"]
+
+
+def test_create_records_creates_them_all_in_one_call(mcp: McpClient, stack: Stack):
+    tag = unique("bulk", mcp)
+    data = mcp.ok(
+        "create_records",
+        model="res.partner",
+        records=[{"name": f"{tag} A", "ref": tag}, {"name": f"{tag} B", "ref": tag}],
+    )
+    assert data["created_count"] == 2
+    created = {row["id"] for row in data["records"]}
+    stored = stack.admin("res.partner", "search_read", [("ref", "=", tag)], ["name", "create_uid"])
+    assert {row["id"] for row in stored} == created
+    assert sorted(row["name"] for row in stored) == [f"{tag} A", f"{tag} B"]
+    assert {row["create_uid"][0] for row in stored} == {stack.uid}
+
+
+def test_update_records_with_values_per_record(mcp: McpClient, stack: Stack):
+    """The per-record form goes through ``web_save_multi`` (Odoo 19), a write in the gate's map."""
+    first = stack.admin("res.partner", "create", {"name": unique("each A", mcp)})
+    second = stack.admin("res.partner", "create", {"name": unique("each B", mcp)})
+    data = mcp.ok(
+        "update_records",
+        model="res.partner",
+        updates=[
+            {"id": first, "values": {"email": "first@e2e.example"}},
+            {"id": second, "values": {"email": "second@e2e.example"}},
+        ],
+    )
+    assert data["updated_count"] == 2
+    stored = stack.admin("res.partner", "read", [first, second], fields=["email"])
+    assert {row["id"]: row["email"] for row in stored} == {
+        first: "first@e2e.example",
+        second: "second@e2e.example",
+    }
