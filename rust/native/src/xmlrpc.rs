@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 
 use odoo_mcp_core::xmlrpc::{self as core, Builder, DateTime, EncodeError, Limits, Writer};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
@@ -145,6 +146,8 @@ struct Marshaller<'a, 'py> {
     default: Option<&'a Bound<'py, PyAny>>,
     /// Containers being written (`Marshaller.memo`): a container inside itself is refused.
     memo: Vec<usize>,
+    /// Snapshots of the dicts being written, keys and values interleaved.
+    items: Vec<Bound<'py, PyAny>>,
 }
 
 impl<'py> Marshaller<'_, 'py> {
@@ -176,19 +179,33 @@ impl<'py> Marshaller<'_, 'py> {
     fn dump_other(&mut self, value: &Bound<'py, PyAny>, depth: usize) -> Result<(), XmlRpcFailure> {
         let py = self.py;
         let py_err = XmlRpcFailure::Python;
-        if value
-            .is_instance(datetime_type(py).map_err(py_err)?)
-            .map_err(py_err)?
-        {
+        // Exact `date` and `datetime` (what Odoo's fields hold): a type-pointer test each.
+        let ty = value.get_type();
+        if ty.is(date_type(py).map_err(py_err)?) {
             let (y, mo, d) = Self::ymd(value)?;
-            let field = |name: &str| -> Result<u8, XmlRpcFailure> {
+            self.writer.date(y, mo, d);
+            return Ok(());
+        }
+        let is_datetime = ty.is(datetime_type(py).map_err(py_err)?)
+            || value
+                .is_instance(datetime_type(py).map_err(py_err)?)
+                .map_err(py_err)?;
+        if is_datetime {
+            let (y, mo, d) = Self::ymd(value)?;
+            let field = |name: &Bound<'py, PyString>| -> Result<u8, XmlRpcFailure> {
                 value
                     .getattr(name)
                     .and_then(|v| v.extract::<u8>())
                     .map_err(py_err)
             };
-            self.writer
-                .datetime(y, mo, d, field("hour")?, field("minute")?, field("second")?);
+            self.writer.datetime(
+                y,
+                mo,
+                d,
+                field(intern!(py, "hour"))?,
+                field(intern!(py, "minute"))?,
+                field(intern!(py, "second"))?,
+            );
             return Ok(());
         }
         if value
@@ -267,11 +284,18 @@ impl<'py> Marshaller<'_, 'py> {
     }
 
     fn ymd(value: &Bound<'py, PyAny>) -> Result<(i32, u8, u8), XmlRpcFailure> {
-        let get = |name: &str| value.getattr(name).map_err(XmlRpcFailure::Python);
+        let py = value.py();
+        let get = |name: &Bound<'py, PyString>| value.getattr(name).map_err(XmlRpcFailure::Python);
         Ok((
-            get("year")?.extract().map_err(XmlRpcFailure::Python)?,
-            get("month")?.extract().map_err(XmlRpcFailure::Python)?,
-            get("day")?.extract().map_err(XmlRpcFailure::Python)?,
+            get(intern!(py, "year"))?
+                .extract()
+                .map_err(XmlRpcFailure::Python)?,
+            get(intern!(py, "month"))?
+                .extract()
+                .map_err(XmlRpcFailure::Python)?,
+            get(intern!(py, "day"))?
+                .extract()
+                .map_err(XmlRpcFailure::Python)?,
         ))
     }
 
@@ -310,11 +334,26 @@ impl<'py> Marshaller<'_, 'py> {
         Ok(())
     }
 
+    /// After the first item of a long sequence, reserve room for the rest at that item's size:
+    /// one growth instead of a doubling series of copies (output unchanged).
+    fn size_hint(&mut self, first_item_start: usize, len: usize) {
+        if len > 8 {
+            let item = self.writer.len().saturating_sub(first_item_start);
+            self.writer
+                .reserve(item.saturating_mul(len - 1).saturating_add(item * len / 4));
+        }
+    }
+
     fn list(&mut self, list: &Bound<'py, PyList>, depth: usize) -> Result<(), XmlRpcFailure> {
         self.enter(list.as_any(), depth, EncodeError::RecursiveSequence)?;
         self.writer.begin_array();
-        for item in list.iter() {
+        let len = list.len();
+        for (i, item) in list.iter().enumerate() {
+            let start = self.writer.len();
             self.dump(&item, depth + 1)?;
+            if i == 0 {
+                self.size_hint(start, len);
+            }
         }
         self.writer.end_array();
         self.memo.pop();
@@ -324,8 +363,13 @@ impl<'py> Marshaller<'_, 'py> {
     fn tuple(&mut self, tuple: &Bound<'py, PyTuple>, depth: usize) -> Result<(), XmlRpcFailure> {
         self.enter(tuple.as_any(), depth, EncodeError::RecursiveSequence)?;
         self.writer.begin_array();
-        for item in tuple.iter() {
+        let len = tuple.len();
+        for (i, item) in tuple.iter().enumerate() {
+            let start = self.writer.len();
             self.dump(&item, depth + 1)?;
+            if i == 0 {
+                self.size_hint(start, len);
+            }
         }
         self.writer.end_array();
         self.memo.pop();
@@ -335,19 +379,28 @@ impl<'py> Marshaller<'_, 'py> {
     fn dict(&mut self, dict: &Bound<'py, PyDict>, depth: usize) -> Result<(), XmlRpcFailure> {
         self.enter(dict.as_any(), depth, EncodeError::RecursiveDict)?;
         self.writer.begin_struct();
-        if self.default.is_some() {
-            // `default` runs Python code that could resize the dict: walk a snapshot.
-            let items = dict.items();
-            for pair in items.iter() {
-                let key = pair.get_item(0).map_err(XmlRpcFailure::Python)?;
-                let value = pair.get_item(1).map_err(XmlRpcFailure::Python)?;
-                self.member(&key, &value, depth)?;
-            }
-        } else {
-            for (key, value) in dict.iter() {
-                self.member(&key, &value, depth)?;
+        // Walk a snapshot (`PyDict_Items` semantics, without its list of tuples): `default`, or
+        // a getter of a date subclass, runs Python code that could resize the dict. Collecting
+        // runs none. The snapshot lives on a stack shared by the nested dicts.
+        let base = self.items.len();
+        for (key, value) in dict.iter() {
+            self.items.push(key);
+            self.items.push(value);
+        }
+        let end = self.items.len();
+        let mut result = Ok(());
+        for at in (base..end).step_by(2) {
+            let (Some(key), Some(value)) = (self.items.get(at), self.items.get(at + 1)) else {
+                break;
+            };
+            let (key, value) = (key.clone(), value.clone());
+            result = self.member(&key, &value, depth);
+            if result.is_err() {
+                break;
             }
         }
+        self.items.truncate(base);
+        result?;
         self.writer.end_struct();
         self.memo.pop();
         Ok(())
@@ -359,9 +412,12 @@ impl<'py> Marshaller<'_, 'py> {
         value: &Bound<'py, PyAny>,
         depth: usize,
     ) -> Result<(), XmlRpcFailure> {
-        let key = key
-            .cast::<PyString>()
-            .map_err(|_| EncodeError::KeyNotString)?;
+        let key = match key.cast_exact::<PyString>() {
+            Ok(key) => key,
+            Err(_) => key
+                .cast::<PyString>()
+                .map_err(|_| EncodeError::KeyNotString)?,
+        };
         self.writer
             .member_name(key.to_str().map_err(|_| EncodeError::InvalidString)?);
         self.dump(value, depth + 1)?;
@@ -383,6 +439,7 @@ fn xmlrpc_dumps_response<'py>(
         writer: Writer::with_capacity(1024),
         default: default.filter(|d| !d.is_none()),
         memo: Vec::new(),
+        items: Vec::new(),
     };
     marshaller.writer.begin_response();
     marshaller.dump(value, 0)?;

@@ -76,11 +76,24 @@ const fn escape_table(strip_controls: bool) -> [u8; 256] {
     table
 }
 
-const STRING_ESCAPES: [u8; 256] = escape_table(true);
-const NAME_ESCAPES: [u8; 256] = escape_table(false);
+pub(super) const STRING_ESCAPES: [u8; 256] = escape_table(true);
+pub(super) const NAME_ESCAPES: [u8; 256] = escape_table(false);
 
-fn write_escaped(out: &mut Vec<u8>, text: &str, table: &[u8; 256]) {
+pub(super) fn write_escaped(out: &mut Vec<u8>, text: &str, table: &[u8; 256]) {
     let bytes = text.as_bytes();
+    // Most strings need nothing: one vectorised test over the whole string, then one copy.
+    // (Control characters are a superset of what the tables touch below 0x20.)
+    let flag = |b: u8| {
+        u8::from(b < 0x20) | u8::from(b == b'&') | u8::from(b == b'<') | u8::from(b == b'>')
+    };
+    if bytes.iter().fold(0u8, |acc, &b| acc | flag(b)) == 0 {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    write_escaped_slow(out, bytes, table);
+}
+
+pub(super) fn write_escaped_slow(out: &mut Vec<u8>, bytes: &[u8], table: &[u8; 256]) {
     let mut run_start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let action = table[usize::from(b)];
@@ -99,6 +112,34 @@ fn write_escaped(out: &mut Vec<u8>, text: &str, table: &[u8; 256]) {
     out.extend_from_slice(&bytes[run_start..]);
 }
 
+/// Decimal digits of an integer, as `str(int)` writes them (no `core::fmt` on the hot path).
+pub(super) fn write_int(out: &mut Vec<u8>, value: i64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut n = value.unsigned_abs();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if value < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&buf[at..]);
+}
+
+/// Two digits, zero-padded (`{:02}` for values below 100).
+fn write_2digits(out: &mut Vec<u8>, value: u8) {
+    if value < 100 {
+        out.extend_from_slice(&[b'0' + value / 10, b'0' + value % 10]);
+    } else {
+        write_int(out, i64::from(value));
+    }
+}
+
 /// Python's `repr(float)`: the shortest digits that round-trip, positional notation for
 /// exponents in `-4..16`, scientific (`1e+16`, `1.5e-05`) otherwise.
 pub fn write_float_repr(out: &mut Vec<u8>, value: f64) {
@@ -108,6 +149,24 @@ pub fn write_float_repr(out: &mut Vec<u8>, value: f64) {
     }
     if value.is_infinite() {
         out.extend_from_slice(if value > 0.0 { b"inf" } else { b"-inf" });
+        return;
+    }
+    // Integral values below 1e16 print positionally as their integer digits and `.0`.
+    if value.fract() == 0.0 && value.abs() < 1e16 {
+        if value.is_sign_negative() {
+            out.push(b'-');
+        }
+        write_int(out, value.abs() as i64);
+        out.extend_from_slice(b".0");
+        return;
+    }
+    write_float_repr_general(out, value);
+}
+
+/// [`write_float_repr`] without its fast path for integral values (kept to test it against).
+pub(super) fn write_float_repr_general(out: &mut Vec<u8>, value: f64) {
+    if value.is_nan() || value.is_infinite() {
+        write_float_repr(out, value);
         return;
     }
     if value.is_sign_negative() {
@@ -220,6 +279,21 @@ impl Writer {
         self.out
     }
 
+    /// How many bytes have been written so far.
+    pub fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Whether nothing has been written yet.
+    pub fn is_empty(&self) -> bool {
+        self.out.is_empty()
+    }
+
+    /// Make room for at least `additional` more bytes (a capacity hint; output is unchanged).
+    pub fn reserve(&mut self, additional: usize) {
+        self.out.reserve(additional);
+    }
+
     /// The bytes written so far.
     pub fn into_inner(self) -> Vec<u8> {
         self.out
@@ -231,7 +305,7 @@ impl Writer {
             return Err(EncodeError::IntOverflow);
         }
         self.out.extend_from_slice(b"<value><int>");
-        let _ = write!(self.out, "{value}");
+        write_int(&mut self.out, value);
         self.out.extend_from_slice(b"</int></value>\n");
         Ok(())
     }
@@ -276,10 +350,16 @@ impl Writer {
     pub fn datetime(&mut self, year: i32, month: u8, day: u8, hour: u8, minute: u8, second: u8) {
         self.out.extend_from_slice(b"<value><string>");
         write_year(&mut self.out, year);
-        let _ = write!(
-            self.out,
-            "-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}"
-        );
+        self.out.push(b'-');
+        write_2digits(&mut self.out, month);
+        self.out.push(b'-');
+        write_2digits(&mut self.out, day);
+        self.out.push(b' ');
+        write_2digits(&mut self.out, hour);
+        self.out.push(b':');
+        write_2digits(&mut self.out, minute);
+        self.out.push(b':');
+        write_2digits(&mut self.out, second);
         self.out.extend_from_slice(b"</string></value>\n");
     }
 
@@ -287,7 +367,10 @@ impl Writer {
     pub fn date(&mut self, year: i32, month: u8, day: u8) {
         self.out.extend_from_slice(b"<value><string>");
         write_year(&mut self.out, year);
-        let _ = write!(self.out, "-{month:02}-{day:02}");
+        self.out.push(b'-');
+        write_2digits(&mut self.out, month);
+        self.out.push(b'-');
+        write_2digits(&mut self.out, day);
         self.out.extend_from_slice(b"</string></value>\n");
     }
 
@@ -366,7 +449,7 @@ impl Writer {
 
 /// `strftime("%Y")` on Linux (glibc): the year without padding.
 fn write_year(out: &mut Vec<u8>, year: i32) {
-    let _ = write!(out, "{year}");
+    write_int(out, i64::from(year));
 }
 
 /// A whole `methodResponse` for one value: `dumps((value,)).encode()` of Odoo's module.

@@ -504,3 +504,89 @@ proptest! {
         let _ = decode(body.as_bytes());
     }
 }
+
+fn escaped(text: &str, table: &[u8; 256], fast: bool) -> String {
+    let mut out = Vec::new();
+    if fast {
+        encode::write_escaped(&mut out, text, table);
+    } else {
+        encode::write_escaped_slow(&mut out, text.as_bytes(), table);
+    }
+    String::from_utf8(out).expect("utf-8 in, utf-8 out")
+}
+
+#[test]
+fn writer_fast_paths_on_fixed_cases() {
+    for text in [
+        "",
+        "plain",
+        "a&b",
+        "<x>",
+        "tab\there",
+        "\u{1}\u{1f}",
+        "\r\n",
+        "\u{e9}\u{4e2d}&",
+    ] {
+        for table in [&encode::STRING_ESCAPES, &encode::NAME_ESCAPES] {
+            assert_eq!(
+                escaped(text, table, true),
+                escaped(text, table, false),
+                "{text:?}"
+            );
+        }
+    }
+    for v in [
+        0,
+        1,
+        -1,
+        9,
+        10,
+        99,
+        100,
+        i64::MAX,
+        i64::MIN,
+        i64::from(i32::MIN),
+    ] {
+        let mut out = Vec::new();
+        encode::write_int(&mut out, v);
+        assert_eq!(out, v.to_string().into_bytes());
+    }
+    let mut w = Writer::new();
+    w.datetime(1, 2, 3, 4, 5, 6);
+    w.date(9999, 12, 31);
+    assert_eq!(
+        String::from_utf8(w.into_inner()).expect("ascii"),
+        "<value><string>1-02-03 04:05:06</string></value>\n\
+         <value><string>9999-12-31</string></value>\n"
+    );
+}
+
+proptest! {
+    #[test]
+    fn escape_fast_path_agrees_with_the_table_walk(text in "\\PC{0,40}|[\u{0}-\u{7f}]{0,40}") {
+        for table in [&encode::STRING_ESCAPES, &encode::NAME_ESCAPES] {
+            prop_assert_eq!(escaped(&text, table, true), escaped(&text, table, false));
+        }
+    }
+
+    #[test]
+    fn int_digits_agree_with_display(v in any::<i64>()) {
+        let mut out = Vec::new();
+        encode::write_int(&mut out, v);
+        prop_assert_eq!(out, v.to_string().into_bytes());
+    }
+
+    #[test]
+    fn float_fast_path_agrees_with_the_general_repr(
+        v in prop_oneof![
+            any::<f64>(),
+            (-(1i64 << 54)..(1i64 << 54)).prop_map(|i| i as f64),
+            (-1_000_000i64..1_000_000).prop_map(|i| i as f64 * 0.5),
+            Just(1e16 - 2.0), Just(1e16), Just(-0.0), Just(9_007_199_254_740_993.0),
+        ]
+    ) {
+        let mut general = Vec::new();
+        encode::write_float_repr_general(&mut general, v);
+        prop_assert_eq!(repr(v).into_bytes(), general);
+    }
+}
