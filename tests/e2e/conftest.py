@@ -38,6 +38,7 @@ from mcp.client.stdio import stdio_client
 
 from tests.harness.odoo_env import (
     REPO,
+    Odoo,
     OdooServer,
     PgCluster,
     find_odoo,
@@ -92,9 +93,12 @@ outsider = env['res.users'].with_context(no_reset_password=True).create(dict(
     group_ids=[(6, 0, [env.ref('base.group_user').id])],
 ))
 outsider_key = env['res.users.apikeys'].with_user(outsider).sudo()._generate(None, 'e2e outsider', None)
+spare_odoo_key = env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'e2e spare', None)
+spare_mcp_key = env['mcp.api.key'].with_user(user)._generate('e2e spare', user)
 print('E2E_SETUP ' + json.dumps(dict(
     uid=user.id, partner_id=user.partner_id.id,
     odoo_key=odoo_key, mcp_key=mcp_key, scoped_key=scoped_key, outsider_key=outsider_key,
+    spare_odoo_key=spare_odoo_key, spare_mcp_key=spare_mcp_key,
 )))
 """
 
@@ -111,8 +115,13 @@ class Stack:
     mcp_key: str
     scoped_key: str
     outsider_key: str
+    spare_odoo_key: str  # for tests that remove a key
+    spare_mcp_key: str
     log: Path
     workdir: Path
+    odoo: Odoo
+    pg: PgCluster
+    data_dir: Path
 
     def admin(self, model: str, method: str, *args: Any, **kwargs: Any) -> Any:
         """``execute_kw`` as admin on Odoo's own ``/xmlrpc/2/object``: the ground truth."""
@@ -213,8 +222,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             mcp_key=creds["mcp_key"],
             scoped_key=creds["scoped_key"],
             outsider_key=creds["outsider_key"],
+            spare_odoo_key=creds["spare_odoo_key"],
+            spare_mcp_key=creds["spare_mcp_key"],
             log=server.log or work / "odoo.log",
             workdir=work,
+            odoo=odoo,
+            pg=pg,
+            data_dir=data_dir,
         )
     finally:
         if server is not None:

@@ -6,14 +6,14 @@ import sys
 from pathlib import Path
 
 import odoo_mcp_native
-import tomllib
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_version_matches_the_workspace():
-    cargo = tomllib.loads((REPO / "Cargo.toml").read_text())
-    assert odoo_mcp_native.__version__ == cargo["workspace"]["package"]["version"]
+    workspace = (REPO / "Cargo.toml").read_text().split("[workspace.package]", 1)[1]
+    version = re.search(r'^version = "([^"]+)"', workspace, re.MULTILINE).group(1)
+    assert odoo_mcp_native.__version__ == version
     assert re.fullmatch(r"\d+\.\d+\.\d+", odoo_mcp_native.__version__)
 
 

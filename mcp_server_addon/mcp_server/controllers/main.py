@@ -27,6 +27,8 @@ from ..models.mcp_gateway import McpError
 _logger = logging.getLogger(__name__)
 
 MAX_LOGGED_ARGS = 10_000
+#: Largest XML-RPC body accepted (a create of thousands of rows fits well under it).
+MAX_XMLRPC_BODY = 32 * 1024 * 1024
 SECRET_HINTS = ("pass", "secret", "token", "key", "otp", "auth")
 XML_CONTENT_TYPES = ("text/xml", "application/xml", "")
 DB_READ_METHODS = ("list", "server_version", "list_lang", "list_countries", "db_exist")
@@ -390,8 +392,12 @@ class XmlRpcCall:
             content_type = (request.httprequest.mimetype or "").lower()
             if content_type not in XML_CONTENT_TYPES:
                 return self.fault(400, f"Unsupported content type {content_type}: send text/xml.")
+            length = request.httprequest.content_length
+            if length is not None and length > MAX_XMLRPC_BODY:
+                return self.fault(413, f"Request body too large: more than {MAX_XMLRPC_BODY} bytes.")
             try:
-                params, method = lib.xmlrpc.loads(request.httprequest.get_data())
+                body = request.httprequest.get_data()
+                params, method = lib.xmlrpc.loads(body, max_body_bytes=MAX_XMLRPC_BODY)
             except ValueError as exc:
                 return self.fault(400, f"Malformed XML-RPC request: {exc}")
             if method is None:

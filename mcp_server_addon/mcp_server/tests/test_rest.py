@@ -195,3 +195,22 @@ class TestRest(McpCase):
         text = repr(logs.read())
         for secret in (self.odoo_key, self.mcp_key, "f" * 40):
             self.assertNotIn(secret, text)
+
+    def test_odd_headers_and_bodies(self):
+        for key in ("", "x" * 10_000, "mcp_" + "é" * 40, self.odoo_key.upper(), self.odoo_key[:-1]):
+            with self.subTest(key=key[:12]):
+                self.assertRestError(self.rest("/mcp/auth/validate", key), 401)
+        # REST routes are GET only
+        response = self.url_open(
+            "/mcp/models",
+            data=b"{}",
+            headers={"X-Odoo-Database": self.env.cr.dbname, "X-API-Key": self.odoo_key},
+        )
+        self.assertEqual(response.status_code, 405)
+
+    def test_unknown_database(self):
+        count = self.env["mcp.log"].sudo().search_count([])
+        response = self.rest("/mcp/models", self.odoo_key, headers={"X-Odoo-Database": "no_such_database"})
+        self.assertGreaterEqual(response.status_code, 400)
+        self.assertLess(response.status_code, 500)
+        self.assertEqual(self.env["mcp.log"].sudo().search_count([]), count)

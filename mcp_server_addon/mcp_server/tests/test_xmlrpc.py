@@ -1,8 +1,10 @@
 import xmlrpc.client
+from unittest.mock import patch
 
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..controllers import main as mcp_controllers
 from .common import PASSWORD, McpCase
 
 DENIED = "Access denied by MCP for model '{}' method '{}'."
@@ -174,6 +176,22 @@ class TestXmlRpcObject(McpCase):
         self.assertIsInstance(
             self.execute(self.mcp_user.id, PASSWORD, "res.partner", "search_count", [[]]), int
         )
+
+    def test_oversized_body(self):
+        args = [[("name", "=", "x" * 2000)]]
+        body = xmlrpc.client.dumps(
+            (self.env.cr.dbname, self.mcp_user.id, PASSWORD, "res.partner", "search", args), "execute_kw"
+        ).encode()
+        with patch.object(mcp_controllers, "MAX_XMLRPC_BODY", 1000):
+            response = self.post_xml("object", body)
+        with self.assertRaises(xmlrpc.client.Fault) as ctx:
+            xmlrpc.client.loads(response.content)
+        self.assertEqual(ctx.exception.faultCode, 413)
+        self.assertFalse(self.logs(user_id=self.mcp_user.id, event_type="resource_retrieval"))
+
+    def test_only_post(self):
+        response = self.url_open("/mcp/xmlrpc/object", headers={"X-Odoo-Database": self.env.cr.dbname})
+        self.assertEqual(response.status_code, 405)
 
 
 @tagged("post_install", "-at_install")
