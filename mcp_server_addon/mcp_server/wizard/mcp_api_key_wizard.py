@@ -11,7 +11,6 @@ class McpApiKeyWizard(models.TransientModel):
     )
     user_id = fields.Many2one(
         "res.users",
-        string="User",
         required=True,
         default=lambda self: self.env.user,
         domain=lambda self: [("all_group_ids", "in", self.env.ref("mcp_server.group_mcp_user").ids)],
