@@ -41,12 +41,35 @@ fn datetime_wrapper_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     DATETIME_WRAPPER.import(py, "xmlrpc.client", "DateTime")
 }
 
+/// Slots of the struct-key cache of [`PyBuilder`].
+const KEY_SLOTS: usize = 64;
+
 /// Builds the objects `xmlrpc.client.loads(body, use_datetime=True)` returns.
-struct PyBuilder<'py> {
+struct PyBuilder<'a, 'py> {
     py: Python<'py>,
+    /// Struct keys already made in this call, by their text in the body: a row's keys repeat
+    /// in every row, and a shared `str` also keeps its hash for the dict inserts. Direct-mapped
+    /// (a collision replaces the slot), so lookups cost one comparison.
+    keys: [Option<(&'a str, Bound<'py, PyString>)>; KEY_SLOTS],
 }
 
-impl<'a, 'py> Builder<'a> for PyBuilder<'py> {
+impl<'py> PyBuilder<'_, 'py> {
+    fn new(py: Python<'py>) -> Self {
+        Self {
+            py,
+            keys: std::array::from_fn(|_| None),
+        }
+    }
+}
+
+fn key_slot(key: &str) -> usize {
+    let bytes = key.as_bytes();
+    let first = bytes.first().copied().map_or(0, usize::from);
+    let last = bytes.last().copied().map_or(0, usize::from);
+    (bytes.len().wrapping_mul(31) ^ first.wrapping_mul(7) ^ last) % KEY_SLOTS
+}
+
+impl<'a, 'py> Builder<'a> for PyBuilder<'a, 'py> {
     type Item = Bound<'py, PyAny>;
     type Error = XmlRpcFailure;
 
@@ -64,6 +87,20 @@ impl<'a, 'py> Builder<'a> for PyBuilder<'py> {
     }
     fn string(&mut self, value: Cow<'a, str>) -> Result<Self::Item, XmlRpcFailure> {
         Ok(PyString::new(self.py, &value).into_any())
+    }
+    fn name(&mut self, value: Cow<'a, str>) -> Result<Self::Item, XmlRpcFailure> {
+        let Cow::Borrowed(key) = value else {
+            return Ok(PyString::new(self.py, &value).into_any());
+        };
+        let slot = &mut self.keys[key_slot(key)];
+        if let Some((cached, object)) = slot {
+            if *cached == key {
+                return Ok(object.clone().into_any());
+            }
+        }
+        let object = PyString::new(self.py, key);
+        *slot = Some((key, object.clone()));
+        Ok(object.into_any())
     }
     fn decimal(&mut self, text: Cow<'a, str>) -> Result<Self::Item, XmlRpcFailure> {
         let decimal = decimal_type(self.py).map_err(XmlRpcFailure::Python)?;
@@ -133,7 +170,7 @@ fn xmlrpc_loads<'py>(
             .cast_into::<PyBytes>()?;
         copied.as_bytes()
     };
-    let mut builder = PyBuilder { py };
+    let mut builder = PyBuilder::new(py);
     let (params, method_name) = core::decode_with(body, &limits, &mut builder)?;
     let params = PyTuple::new(py, params)?;
     Ok((params, method_name.map(|name| PyString::new(py, &name))))

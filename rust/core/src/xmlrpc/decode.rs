@@ -22,6 +22,8 @@ use quick_xml::reader::Reader;
 use super::pyparse::{self, IntError};
 use super::value::{DateTime, Value};
 
+mod fast;
+
 /// Caps that keep a hostile body bounded in time and memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -151,6 +153,10 @@ pub trait Builder<'a> {
     fn double(&mut self, value: f64) -> Result<Self::Item, Self::Error>;
     /// A `<string>`, a `<name>` or the bare text of a `<value>`.
     fn string(&mut self, value: Cow<'a, str>) -> Result<Self::Item, Self::Error>;
+    /// The text of a `<name>` (a struct key in any sensible body). The default builds a string.
+    fn name(&mut self, value: Cow<'a, str>) -> Result<Self::Item, Self::Error> {
+        self.string(value)
+    }
     /// The text of a `<bigdecimal>`, already known to be accepted by `decimal.Decimal`.
     fn decimal(&mut self, text: Cow<'a, str>) -> Result<Self::Item, Self::Error>;
     fn base64(&mut self, bytes: Vec<u8>) -> Result<Self::Item, Self::Error>;
@@ -308,6 +314,57 @@ pub fn decode_with<'a, B: Builder<'a>>(
     limits: &Limits,
     builder: &mut B,
 ) -> Result<Decoded<'a, B::Item>, B::Error> {
+    decode_on(body, limits, builder, Path::Both)?
+        .ok_or_else(|| DecodeError::new(DecodeErrorKind::NotXmlRpc, 0).into())
+}
+
+/// Which path(s) [`decode_on`] may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// The fast path, then the general one if the fast path gives up (what [`decode_with`] does).
+    Both,
+    /// The fast path only: `Ok(None)` where it gives up.
+    FastOnly,
+    /// quick-xml only.
+    GeneralOnly,
+}
+
+/// The two paths of the decoder, separately, to test (and fuzz) that they agree.
+#[doc(hidden)]
+pub mod paths {
+    use super::{Call, DecodeError, Limits, Path, ValueBuilder, decode_on};
+    use std::borrow::Cow;
+
+    /// The fast path alone: `None` where it gives up. It reports no error of its own; the
+    /// errors it returns are the checks both paths share (size, UTF-8, forbidden characters).
+    pub fn fast(body: &[u8], limits: &Limits) -> Option<Result<Call, DecodeError>> {
+        match decode_on(body, limits, &mut ValueBuilder, Path::FastOnly) {
+            Ok(Some((params, method_name))) => Some(Ok(Call {
+                params,
+                method_name: method_name.map(Cow::into_owned),
+            })),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// The general (quick-xml) path alone.
+    pub fn general(body: &[u8], limits: &Limits) -> Result<Call, DecodeError> {
+        let (params, method_name) = decode_on(body, limits, &mut ValueBuilder, Path::GeneralOnly)?
+            .ok_or_else(|| DecodeError::new(super::DecodeErrorKind::NotXmlRpc, 0))?;
+        Ok(Call {
+            params,
+            method_name: method_name.map(Cow::into_owned),
+        })
+    }
+}
+
+fn decode_on<'a, B: Builder<'a>>(
+    body: &'a [u8],
+    limits: &Limits,
+    builder: &mut B,
+    path: Path,
+) -> Result<Option<Decoded<'a, B::Item>>, B::Error> {
     if body.len() > limits.max_body_bytes {
         return Err(DecodeError::new(
             DecodeErrorKind::TooLarge {
@@ -332,6 +389,14 @@ pub fn decode_with<'a, B: Builder<'a>>(
     if let Some(pos) = find_invalid_char(body) {
         return Err(DecodeError::new(DecodeErrorKind::InvalidChar, offset + pos).into());
     }
+    if path != Path::GeneralOnly {
+        if let Some(decoded) = fast::decode(text, offset, limits, builder) {
+            return Ok(Some(decoded));
+        }
+        if path == Path::FastOnly {
+            return Ok(None);
+        }
+    }
     let mut machine = Unmarshaller {
         text,
         offset,
@@ -351,7 +416,7 @@ pub fn decode_with<'a, B: Builder<'a>>(
     if machine.kind == Some(Kind::Fault) {
         return Err(DecodeError::new(DecodeErrorKind::Fault, at_end).into());
     }
-    Ok((machine.stack, machine.method_name))
+    Ok(Some((machine.stack, machine.method_name)))
 }
 
 /// The first byte that starts a character XML 1.0 forbids (C0 controls other than tab, LF and
@@ -788,7 +853,8 @@ impl<'a, T> Unmarshaller<'a, T> {
                 }
                 builder.string(self.data())?
             }
-            Tag::String | Tag::Name => builder.string(self.data())?,
+            Tag::String => builder.string(self.data())?,
+            Tag::Name => builder.name(self.data())?,
             Tag::Nil => builder.nil()?,
             Tag::Boolean => match self.data().as_ref() {
                 "0" => builder.boolean(false)?,

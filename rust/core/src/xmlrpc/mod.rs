@@ -22,7 +22,7 @@ mod value;
 
 pub use decode::{
     Builder, Call, DecodeError, DecodeErrorKind, Decoded, Limits, ValueBuilder, decode,
-    decode_with, decode_with_limits,
+    decode_with, decode_with_limits, paths,
 };
 pub use encode::{
     EncodeError, Writer, encode_fault, encode_response, write_base64_lines, write_float_repr,

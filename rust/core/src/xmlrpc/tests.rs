@@ -590,3 +590,159 @@ proptest! {
         prop_assert_eq!(repr(v).into_bytes(), general);
     }
 }
+
+fn same_call(a: &Call, b: &Call) -> bool {
+    a.method_name == b.method_name
+        && a.params.len() == b.params.len()
+        && a.params.iter().zip(&b.params).all(|(x, y)| x.same_as(y))
+}
+
+/// Whenever the fast path answers, the general path answers the same.
+fn paths_agree(body: &[u8]) -> Result<(), TestCaseError> {
+    let limits = Limits::default();
+    if let Some(fast) = paths::fast(body, &limits) {
+        let general = paths::general(body, &limits);
+        match (&fast, &general) {
+            (Ok(a), Ok(b)) => prop_assert!(same_call(a, b), "{a:?} != {b:?}"),
+            (Err(a), Err(b)) => prop_assert_eq!(a, b),
+            _ => prop_assert!(false, "fast {fast:?} but general {general:?}"),
+        }
+    }
+    Ok(())
+}
+
+fn takes_fast_path(body: &str) -> Call {
+    let limits = Limits::default();
+    let fast = paths::fast(body.as_bytes(), &limits)
+        .unwrap_or_else(|| panic!("fast path gave up on {body:?}"))
+        .expect("decodes");
+    let general = paths::general(body.as_bytes(), &limits).expect("general path decodes");
+    assert!(same_call(&fast, &general), "{fast:?} != {general:?}");
+    fast
+}
+
+#[test]
+fn fast_path_takes_the_common_shapes() {
+    let call = takes_fast_path(
+        "<?xml version='1.0'?>\n<methodCall>\n<methodName>execute_kw</methodName>\n<params>\n\
+         <param>\n<value><string>db &amp; &lt;x&gt; &#233;&#x4e2d;</string></value>\n</param>\n\
+         <param>\n<value><i4>2</i4></value>\n</param>\n<param>\n<value>bare</value>\n</param>\n\
+         <param>\n<value><array><data>\n<value><boolean>1</boolean></value>\n<value><nil/></value>\n\
+         <value><double>1.5</double></value>\n<value><dateTime.iso8601>20240102T03:04:05</dateTime.iso8601></value>\n\
+         <value><base64>aGk=\n</base64></value>\n<value/><value><string/></value></data></array></value>\n</param>\n\
+         <param>\n<value><struct>\n<member>\n<name>a&amp;b</name>\n<value><int>1</int></value>\n</member>\n\
+         <member><name>k</name><value><struct></struct></value></member>\n</struct></value>\n</param>\n\
+         </params>\n</methodCall>\n",
+    );
+    assert_eq!(call.method_name.as_deref(), Some("execute_kw"));
+    assert_eq!(call.params[0], s("db & <x> \u{e9}\u{4e2d}"));
+    assert_eq!(call.params[2], s("bare"));
+    for decl in [
+        "",
+        "<?xml version=\"1.0\"?>",
+        "<?xml version='1.0' encoding='utf-8'?>",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+    ] {
+        takes_fast_path(&format!(
+            "{decl}<methodResponse><params><param><value>x</value></param></params></methodResponse>"
+        ));
+    }
+    // What Odoo's encoder writes, for every kind of value it writes.
+    let v = Value::Struct(vec![
+        ("s".into(), s("a & <b> \u{e9}")),
+        ("i".into(), Value::Int(-7)),
+        ("f".into(), Value::Double(0.1)),
+        ("b".into(), Value::Bool(false)),
+        ("raw".into(), Value::Base64(vec![0, 1, 2, 255])),
+        ("l".into(), Value::Array(vec![Value::Array(vec![])])),
+    ]);
+    let body = String::from_utf8(encode_response(&v).expect("encodable")).expect("utf-8");
+    assert!(takes_fast_path(&body).params[0].same_as(&v));
+}
+
+#[test]
+fn fast_path_leaves_the_rest_to_quick_xml() {
+    let limits = Limits::default();
+    for body in [
+        "<methodCall><params><param><value>a\r\nb</value></param></params></methodCall>",
+        "<methodCall><!-- c --><params/></methodCall>",
+        "<methodCall><params a='1'/></methodCall>",
+        "<methodCall><params><param><value><![CDATA[x]]></value></param></params></methodCall>",
+        "<?xml version='1.0' standalone='yes'?><methodCall><params/></methodCall>",
+        "<methodCall><params/></methodCall><!-- after -->",
+        "<methodCall><params><param><value><ex:nil/></value></param></params></methodCall>",
+        "<methodCall><params><param><value><bigdecimal>1.5</bigdecimal></value></param></params></methodCall>",
+        "<methodCall><params ></params></methodCall>",
+        "<methodCall><params></params ></methodCall>",
+        "<methodCall><foo/><params/></methodCall>",
+        "<?xml version='1.0'?><?pi x?><methodCall><params/></methodCall>",
+    ] {
+        assert!(paths::fast(body.as_bytes(), &limits).is_none(), "{body:?}");
+        assert_eq!(
+            decode(body.as_bytes()),
+            paths::general(body.as_bytes(), &limits)
+        );
+    }
+    // Errors are always the general path's.
+    for body in [
+        "<methodCall><params><param><value><int>x</int></value></param></params></methodCall>",
+        "<methodCall><params><param><value>&bogus;</value></param></params></methodCall>",
+        "<methodCall><params><param><value></param></params></methodCall>",
+        "<methodCall><params><param><value><struct><name>k</name></struct></value></param></params></methodCall>",
+        "<methodCall><params><param><value><member/></value></param></params></methodCall>",
+        "<methodCall><params/></methodCall><methodCall/>",
+        "<methodCall><params/></methodCall>x",
+        "<methodCall><params><array>",
+        "<methodResponse><fault><value><int>1</int></value></fault></methodResponse>",
+        "<methodCall><value>x</value></methodCall>",
+        "",
+    ] {
+        assert!(paths::fast(body.as_bytes(), &limits).is_none(), "{body:?}");
+        assert!(decode(body.as_bytes()).is_err(), "{body:?}");
+    }
+    let deep = format!(
+        "<params>{}{}</params>",
+        "<value><array><data>".repeat(65),
+        "</data></array></value>".repeat(65)
+    );
+    assert!(paths::fast(deep.as_bytes(), &limits).is_none());
+    assert!(matches!(
+        decode(deep.as_bytes()).map_err(|e| e.kind),
+        Err(DecodeErrorKind::TooDeep { limit: 64 })
+    ));
+}
+
+proptest! {
+    #[test]
+    fn fast_and_general_paths_agree_on_near_xmlrpc(
+        decl in prop_oneof![Just(""), Just("<?xml version='1.0'?>\n"), Just("<?xml version=\"1.0\" encoding=\"utf-8\"?>")],
+        parts in proptest::collection::vec(prop_oneof![
+            Just("<value>"), Just("</value>"), Just("<array>"), Just("</array>"), Just("<data>"), Just("</data>"),
+            Just("<struct>"), Just("</struct>"), Just("<member>"), Just("</member>"), Just("<name>"), Just("</name>"),
+            Just("<int>"), Just("</int>"), Just("<i4>"), Just("</i4>"), Just("<string>"), Just("</string>"),
+            Just("<params>"), Just("</params>"), Just("<param>"), Just("</param>"), Just("<boolean>"), Just("</boolean>"),
+            Just("<double>"), Just("</double>"), Just("<base64>"), Just("</base64>"), Just("<nil/>"), Just("<value/>"),
+            Just("<string/>"), Just("<methodName>"), Just("</methodName>"),
+            Just("&amp;"), Just("&#65;"), Just("&x;"), Just("1"), Just("0"), Just("x"), Just("aGk="), Just(" "), Just("\n"),
+            Just("2.5"), Just("20240102T03:04:05"), Just("<dateTime.iso8601>"), Just("</dateTime.iso8601>"),
+            Just("<fault>"), Just("</fault>"), Just("<![CDATA[z]]>"), Just("\r"), Just("<!--c-->"), Just("]]>"),
+        ], 0..40),
+        root in prop_oneof![Just("methodCall"), Just("methodResponse"), Just("params")],
+    ) {
+        let body = format!("{decl}<{root}>{}</{root}>\n", parts.concat());
+        paths_agree(body.as_bytes())?;
+    }
+
+    #[test]
+    fn fast_path_takes_and_agrees_on_encoded_values(v in roundtrip_value()) {
+        let body = encode_response(&v).expect("encodable");
+        paths_agree(&body)?;
+        let fast = paths::fast(&body, &Limits::default());
+        prop_assert!(matches!(fast, Some(Ok(_))), "fast path gave up on our own output");
+    }
+
+    #[test]
+    fn fast_and_general_paths_agree_on_bytes(body in proptest::collection::vec(any::<u8>(), 0..200)) {
+        paths_agree(&body)?;
+    }
+}
