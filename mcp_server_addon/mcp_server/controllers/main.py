@@ -305,10 +305,16 @@ class McpController(http.Controller):
         if not isinstance(model_method, str) or not isinstance(args, list) or not isinstance(kwargs, dict):
             raise XmlRpcFault(400, "execute_kw takes (db, uid, password, model, method, args, kwargs).")
         call.audit.base.update(model_name=model, operation=model_method[:64])
+        call.mark("parse")
         principal = call.authenticate(gateway, uid, secret)
-        gateway._mcp_check_user(principal)
+        call.mark("auth")
+        gateway._mcp_check_member(principal)
+        call.mark("user")
+        gateway._mcp_rate_limit(principal)
+        call.mark("rate")
         operation = gateway._mcp_decide(principal, model, model_method)
         call.audit.base["operation"] = operation
+        call.mark("decide")
         return gateway._mcp_execute(
             principal, model, model_method.lower(), operation, args, kwargs, call.audit
         )
@@ -359,6 +365,15 @@ class XmlRpcCall:
         self.service = service
         self.audit = Audit(f"/mcp/xmlrpc/{service}")
         self.audit.base["http_method"] = "POST"
+        self.timing = None  # phase -> seconds, when Server-Timing is on
+        self._mark = time.perf_counter()
+
+    def mark(self, phase):
+        """Close the current phase of the request (for the optional ``Server-Timing`` header)."""
+        if self.timing is not None:
+            now = time.perf_counter()
+            self.timing[phase] = self.timing.get(phase, 0.0) + now - self._mark
+            self._mark = now
 
     def respond(self, body, status=200):
         return request.make_response(
@@ -377,6 +392,17 @@ class XmlRpcCall:
         return principal
 
     def serve(self, handler):
+        response = self._serve(handler)
+        self.mark("other")
+        self.audit.flush()
+        self.mark("log")
+        if self.timing is not None:
+            response.headers["Server-Timing"] = ", ".join(
+                f"{phase};dur={seconds * 1000:.3f}" for phase, seconds in self.timing.items()
+            )
+        return response
+
+    def _serve(self, handler):
         lib = native.get()
         if lib is None:
             return self.respond(
@@ -389,6 +415,8 @@ class XmlRpcCall:
             except McpError:
                 return self.fault(403, "MCP Server is disabled globally.", event_type=None)
             self.audit.enabled = snapshot.logging
+            if snapshot.server_timing:
+                self.timing = {}
             content_type = (request.httprequest.mimetype or "").lower()
             if content_type not in XML_CONTENT_TYPES:
                 return self.fault(400, f"Unsupported content type {content_type}: send text/xml.")
@@ -402,8 +430,12 @@ class XmlRpcCall:
                 return self.fault(400, f"Malformed XML-RPC request: {exc}")
             if method is None:
                 return self.fault(400, "Malformed XML-RPC request: no methodName.")
+            self.mark("decode")
             result = handler(self, gateway, method, params)
-            return self.respond(lib.xmlrpc.dumps_response(result, default=marshal_default))
+            self.mark("odoo")
+            body = lib.xmlrpc.dumps_response(result, default=marshal_default)
+            self.mark("encode")
+            return self.respond(body)
         except XmlRpcFault as exc:
             return self.fault(exc.code, exc.message)
         except McpError as exc:
@@ -423,5 +455,3 @@ class XmlRpcCall:
             else:
                 _logger.info("MCP: XML-RPC %s call refused by Odoo: %s", self.service, message)
             return self.fault(code, message)
-        finally:
-            self.audit.flush()

@@ -29,7 +29,7 @@ class McpApiKey(models.Model):
         "(R read, W write, C create, D delete, * any enabled model). Empty: the user's full MCP rights."
     )
     expiration_date = fields.Datetime("Expires On")
-    last_used = fields.Datetime("Last Used", readonly=True)
+    last_used = fields.Datetime(readonly=True)
     active = fields.Boolean(default=True, help="Uncheck to revoke the key.")
     state = fields.Selection(
         [("active", "Active"), ("expired", "Expired"), ("revoked", "Revoked")],
@@ -78,9 +78,15 @@ class McpApiKey(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        forbidden = set(vals) & {"user_id"}
-        if forbidden:
+        if "user_id" in vals:
             raise UserError(self.env._("The owner of a key cannot be changed; create a new key instead."))
+        if not self.env.su and not self.env.user.has_group("mcp_server.group_mcp_admin"):
+            # A key's holder may rename or revoke it; its scope, expiry and revocation are an
+            # administrator's to change (an administrator may have narrowed it on purpose).
+            if set(vals) - {"name", "active"} or vals.get("active", False):
+                raise AccessError(
+                    self.env._("Only MCP administrators can change a key's scope or expiry, or restore it.")
+                )
         result = super().write(vals)
         self.env.registry.clear_cache()
         return result

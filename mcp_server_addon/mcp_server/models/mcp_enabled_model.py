@@ -10,7 +10,6 @@ class McpEnabledModel(models.Model):
 
     model_id = fields.Many2one(
         "ir.model",
-        string="Model",
         required=True,
         ondelete="cascade",
         index=True,

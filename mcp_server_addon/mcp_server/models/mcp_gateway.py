@@ -61,6 +61,7 @@ class Snapshot:
     request_limit: int
     logging: bool
     log_retention_days: int
+    server_timing: bool
     matrix: object
     credentials: object
 
@@ -133,6 +134,9 @@ class McpGateway(models.AbstractModel):
             request_limit=settings["request_limit"],
             logging=settings["enable_logging"],
             log_retention_days=settings["log_retention_days"],
+            server_timing=_parse_bool(
+                self.env["ir.config_parameter"].sudo().get_param("mcp_server.server_timing"), False
+            ),
             matrix=lib.PermissionMatrix(rows, runtime["generation"]),
             credentials=lib.CredentialCache(),
         )
@@ -294,6 +298,13 @@ class McpGateway(models.AbstractModel):
     @api.model
     def _mcp_check_user(self, principal):
         """The user must be active and an MCP user; then the rate limit applies."""
+        user = self._mcp_check_member(principal)
+        self._mcp_rate_limit(principal)
+        return user
+
+    @api.model
+    def _mcp_check_member(self, principal):
+        """The user must be active and in MCP User."""
         user = self.env["res.users"].sudo().browse(principal.uid)
         if not user.exists() or not user.active:
             raise McpError(401, "Invalid credentials.", "auth_failure")
@@ -303,7 +314,6 @@ class McpGateway(models.AbstractModel):
                 "User is not allowed to use MCP: not a member of the MCP User group.",
                 "permission_denied",
             )
-        self._mcp_rate_limit(principal)
         return user
 
     @api.model

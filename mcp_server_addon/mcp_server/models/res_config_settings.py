@@ -39,9 +39,10 @@ class ResConfigSettings(models.TransientModel):
         return res
 
     def set_values(self):
-        super().set_values()
+        result = super().set_values()
         set_param = self.env["ir.config_parameter"].sudo().set_param
         set_param("mcp_server.enable_rate_limiting", str(bool(self.mcp_enable_rate_limiting)))
         set_param("mcp_server.enable_logging", str(bool(self.mcp_enable_logging)))
         set_param("mcp_server.request_limit", str(self.mcp_request_limit))
         set_param("mcp_server.log_retention_days", str(self.mcp_log_retention_days))
+        return result

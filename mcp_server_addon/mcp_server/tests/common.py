@@ -44,6 +44,8 @@ class McpCase(HttpCase):
     def setUp(self):
         super().setUp()
         self.env.registry.clear_cache()
+        # rate limiters (requests, audit-row throttle) live per registry: start each test afresh
+        self.env.registry.__dict__.pop("_mcp_runtime", None)
 
     @classmethod
     def new_odoo_key(cls, user, expiration_date=None):

@@ -1,5 +1,6 @@
 from unittest.mock import patch
 
+from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from .. import native
@@ -119,3 +120,16 @@ class TestMissingWheel(McpCase):
             self.assertEqual(self.url_open("/web/health").status_code, 200)
         self.env.registry.clear_cache()
         self.assertEqual(self.rest("/mcp/health").status_code, 200)
+
+    def test_key_holders_may_rename_and_revoke_only(self):
+        user = new_test_user(self.env, login="key_holder", groups="base.group_user,mcp_server.group_mcp_user")
+        self.env["mcp.api.key"].with_user(user)._generate("mine", user, scope="res.partner:R")
+        key = self.env["mcp.api.key"].with_user(user).search([("user_id", "=", user.id)])
+        key.name = "renamed"
+        for vals in ({"scope": "*:RWCD"}, {"expiration_date": False}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                key.write(vals)
+        key.action_revoke()
+        self.assertFalse(key.active)
+        with self.assertRaises(AccessError):
+            key.active = True

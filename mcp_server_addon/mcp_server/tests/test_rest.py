@@ -214,3 +214,9 @@ class TestRest(McpCase):
         self.assertGreaterEqual(response.status_code, 400)
         self.assertLess(response.status_code, 500)
         self.assertEqual(self.env["mcp.log"].sudo().search_count([]), count)
+
+    def test_repeated_failures_from_one_address_are_throttled_in_the_log(self):
+        for _ in range(15):
+            self.assertRestError(self.rest("/mcp/auth/validate", "e" * 40), 401)
+        rows = self.logs(event_type="auth_failure", ip_address="127.0.0.1")
+        self.assertEqual(len(rows), 10)

@@ -189,6 +189,18 @@ class TestXmlRpcObject(McpCase):
         self.assertEqual(ctx.exception.faultCode, 413)
         self.assertFalse(self.logs(user_id=self.mcp_user.id, event_type="resource_retrieval"))
 
+    def test_server_timing_is_opt_in(self):
+        body = xmlrpc.client.dumps(
+            (self.env.cr.dbname, self.mcp_user.id, self.mcp_key, "res.partner", "search_count", [[]]),
+            "execute_kw",
+        ).encode()
+        self.assertNotIn("Server-Timing", self.post_xml("object", body).headers)
+        self.icp.set_param("mcp_server.server_timing", "True")
+        timing = self.post_xml("object", body).headers["Server-Timing"]
+        phases = dict(item.split(";dur=") for item in timing.split(", "))
+        for phase in ("decode", "auth", "user", "rate", "decide", "odoo", "encode", "log"):
+            self.assertGreaterEqual(float(phases[phase]), 0.0)
+
     def test_only_post(self):
         response = self.url_open("/mcp/xmlrpc/object", headers={"X-Odoo-Database": self.env.cr.dbname})
         self.assertEqual(response.status_code, 405)
