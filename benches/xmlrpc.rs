@@ -3,7 +3,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use odoo_mcp_core::xmlrpc::{DateTime, Value, decode, encode_response};
+use odoo_mcp_core::xmlrpc::{DateTime, Limits, Value, decode, encode_response, paths};
 
 fn s(text: &str) -> Value {
     Value::String(text.to_owned())
@@ -128,6 +128,11 @@ fn bench_decode(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(body.len() as u64));
         group.bench_function("decode", |b| {
             b.iter(|| decode(black_box(&body)).expect("decodable"));
+        });
+        // quick-xml's general path alone: what a body the fast path gives up on costs.
+        let limits = Limits::default();
+        group.bench_function("general_path", |b| {
+            b.iter(|| paths::general(black_box(&body), &limits).expect("decodable"));
         });
         group.finish();
     }

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use odoo_mcp_core::xmlrpc::{Limits, Value, decode, decode_with_limits, encode_response};
+use odoo_mcp_core::xmlrpc::{Limits, Value, decode, decode_with_limits, encode_response, paths};
 
 fn encodable(v: &Value) -> bool {
     match v {
@@ -21,6 +21,22 @@ fn encodable(v: &Value) -> bool {
 fuzz_target!(|data: &[u8]| {
     let small = Limits { max_body_bytes: 4096, max_depth: 8 };
     let _ = decode_with_limits(data, &small);
+    // Whenever the fast path answers, quick-xml's general path answers the same.
+    for limits in [small, Limits::default()] {
+        if let Some(fast) = paths::fast(data, &limits) {
+            let general = paths::general(data, &limits);
+            match (&fast, &general) {
+                (Ok(a), Ok(b)) => assert!(
+                    a.method_name == b.method_name
+                        && a.params.len() == b.params.len()
+                        && a.params.iter().zip(&b.params).all(|(x, y)| x.same_as(y)),
+                    "paths disagree: {a:?} != {b:?}"
+                ),
+                (Err(a), Err(b)) => assert_eq!(a, b),
+                _ => panic!("fast {fast:?} but general {general:?}"),
+            }
+        }
+    }
     if let Ok(call) = decode(data) {
         for value in call.params.iter().filter(|v| encodable(v)) {
             let bytes = encode_response(value).expect("encodable value");
