@@ -1,0 +1,1 @@
+"""Benchmarks: criterion benches of the core, in-process comparisons, and the end-to-end run."""

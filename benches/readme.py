@@ -1,0 +1,126 @@
+"""Rewrite the README's end-to-end table from ``benches/results/e2e.json``: no hand-typed numbers.
+
+    .venv/bin/python -m benches.readme [--results benches/results/e2e.json] [--check]
+
+Replaces what lies between ``<!-- bench:e2e:start -->`` and ``<!-- bench:e2e:end -->`` in README.md.
+``--check`` only says whether the README is up to date with the results (exit 1 when not).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+START, END = "<!-- bench:e2e:start -->", "<!-- bench:e2e:end -->"
+GATE = ("auth", "user", "rate", "decide")
+
+
+def _num(value: float | None, fmt: str) -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def render(result: dict) -> str:
+    cfg = result["config"]
+    lines = [
+        f"Measured {result['generated']} on {result['machine']['cpus']} CPU(s) ({result['machine']['cpu']}), "
+        f"{result['odoo']}, commit `{result['commit']}`: {cfg['rows']:,} partners, "
+        f"{cfg['rounds']} interleaved rounds of {cfg['slice']} s slices per variant; medians over rounds. "
+        "*rps / best* is requests per second of the MCP variant over the best native variant of the same "
+        "call, concurrency and server mode, paired round by round (above 1.0: MCP is faster); "
+        "*p99 / best* likewise for p99 latency (below 1.0: MCP is better). Regenerate with `make bench`.",
+        "",
+    ]
+    for mode, got in result["modes"].items():
+        lines += [
+            f"**{mode}** (`--workers {got['workers']}`)",
+            "",
+            "| call | c | way | rps | p50 ms | p99 ms | rps / best | p99 / best |",
+            "|---|--:|---|--:|--:|--:|--:|--:|",
+        ]
+        for row in got["variants"].values():
+            lines.append(
+                f"| {row['call']} | {row['concurrency']} | {row['way']} | {_num(row['rps'], '.0f')} "
+                f"| {_num(row['p50_ms'], '.2f')} | {_num(row['p99_ms'], '.2f')} "
+                f"| {_num(row.get('rps_ratio'), '.2f')} | {_num(row.get('p99_ratio'), '.2f')} |"
+            )
+        lines.append("")
+    # The breakdown: threaded mode (one process, the clearest picture), concurrency 1.
+    mode, got = next(iter(result["modes"].items()))
+    phases = ("decode", "parse", "auth", "user", "rate", "decide", "odoo", "encode", "other", "log")
+    lines += [
+        f"Where an MCP request spends its time ({mode}, concurrency 1; `Server-Timing`, median µs; "
+        "*gate* = auth + user + rate + decide; *outside* = client latency minus the phases: Odoo's HTTP "
+        "layer before and after the route, the TCP connect and the client):",
+        "",
+        "| call | way | " + " | ".join(phases) + " | **gate** | outside |",
+        "|---|---|" + "--:|" * (len(phases) + 2),
+    ]
+    for row in got["variants"].values():
+        timing = row.get("timing_ms")
+        if not timing or row["concurrency"] != 1:
+            continue
+        cells = [_num(timing.get(p) * 1000 if timing.get(p) is not None else None, ".0f") for p in phases]
+        gate = _num(timing["gate"] * 1000 if timing.get("gate") is not None else None, ".0f")
+        outside = timing.get("outside_phases")
+        lines.append(
+            f"| {row['call']} | {row['way']} | "
+            + " | ".join(cells)
+            + f" | **{gate}** | {_num(outside * 1000 if outside is not None else None, '.0f')} |"
+        )
+    gate = result.get("gate_in_process")
+    if gate:
+        lines += [
+            "",
+            "The same steps in process, without HTTP or load (median µs and SQL queries per call, "
+            "fresh record cache as in a new request, warm credential cache and ormcaches; "
+            "`benches/gate.py`):",
+            "",
+            "| step | µs | queries |",
+            "|---|--:|--:|",
+        ]
+        lines += [f"| {step} | {got['us']:.1f} | {got['queries']:.0f} |" for step, got in gate.items()]
+    costs = [
+        f"{name}: {ab['rps_ratio_on_off']:.3f}"
+        for got in result["modes"].values()
+        for name, ab in got.get("server_timing_cost", {}).items()
+        if ab.get("rps_ratio_on_off")
+    ]
+    if costs:
+        lines += [
+            "",
+            "Cost of `Server-Timing` itself (rps with it on / off, paired): " + "; ".join(costs) + ".",
+        ]
+    return "\n".join(lines)
+
+
+def rewrite(readme: str, table: str) -> str:
+    start, end = readme.find(START), readme.find(END)
+    if start < 0 or end < start:
+        raise SystemExit(f"README.md has no {START} ... {END} markers")
+    return readme[: start + len(START)] + "\n" + table + "\n" + readme[end:]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--results", type=Path, default=REPO / "benches" / "results" / "e2e.json")
+    parser.add_argument("--readme", type=Path, default=REPO / "README.md")
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args(argv)
+    readme = args.readme.read_text()
+    new = rewrite(readme, render(json.loads(args.results.read_text())))
+    if args.check:
+        print(
+            "README.md is up to date" if new == readme else "README.md is stale: run python -m benches.readme"
+        )
+        return 0 if new == readme else 1
+    if new != readme:
+        args.readme.write_text(new)
+        print(f"README.md: rewrote the table from {args.results.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
