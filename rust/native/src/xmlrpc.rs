@@ -184,7 +184,7 @@ struct Marshaller<'a, 'py> {
     /// Containers being written (`Marshaller.memo`): a container inside itself is refused.
     memo: Vec<usize>,
     /// Snapshots of the dicts being written, keys and values interleaved.
-    items: Vec<Bound<'py, PyAny>>,
+    items: Vec<Option<Bound<'py, PyAny>>>,
 }
 
 impl<'py> Marshaller<'_, 'py> {
@@ -421,16 +421,18 @@ impl<'py> Marshaller<'_, 'py> {
         // runs none. The snapshot lives on a stack shared by the nested dicts.
         let base = self.items.len();
         for (key, value) in dict.iter() {
-            self.items.push(key);
-            self.items.push(value);
+            self.items.push(Some(key));
+            self.items.push(Some(value));
         }
         let end = self.items.len();
         let mut result = Ok(());
         for at in (base..end).step_by(2) {
-            let (Some(key), Some(value)) = (self.items.get(at), self.items.get(at + 1)) else {
+            // Moved out, not cloned: no reference-count traffic beyond the snapshot's own.
+            let key = self.items.get_mut(at).and_then(Option::take);
+            let value = self.items.get_mut(at + 1).and_then(Option::take);
+            let (Some(key), Some(value)) = (key, value) else {
                 break;
             };
-            let (key, value) = (key.clone(), value.clone());
             result = self.member(&key, &value, depth);
             if result.is_err() {
                 break;
