@@ -18,6 +18,7 @@ _error = None
 
 def _load():
     global _native, _error  # noqa: PLW0603 - import-time, once per process
+    _native = _error = None
     try:
         import odoo_mcp_native
     except ImportError as exc:

@@ -1,3 +1,5 @@
+import sys
+import types
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError
@@ -99,6 +101,33 @@ class TestGateway(TransactionCase):
         self.icp.set_param("mcp_server.log_retention_days", "30")
         Log._gc_mcp_logs()
         self.assertFalse(Log.search([("error_message", "=", "old")]))
+
+
+@tagged("post_install", "-at_install")
+class TestWheelCheck(TransactionCase):
+    def tearDown(self):
+        native._load()  # back to the real wheel
+        super().tearDown()
+
+    def test_mismatched_or_missing_wheel_is_one_clear_error(self):
+        fake = types.ModuleType("odoo_mcp_native")
+        fake.__version__ = "9.9.0"
+        with (
+            patch.dict(sys.modules, {"odoo_mcp_native": fake}),
+            self.assertLogs(native._logger, "ERROR") as logs,
+        ):
+            native._load()
+        self.assertIsNone(native.get())
+        self.assertIn("9.9.0", native.error())
+        self.assertEqual(len(logs.output), 1)
+        self.assertIn("Every MCP route answers 503", logs.output[0])
+        with patch.dict(sys.modules, {"odoo_mcp_native": None}), self.assertLogs(native._logger, "ERROR"):
+            native._load()
+        self.assertIsNone(native.get())
+        self.assertIn("not installed", native.error())
+        native._load()
+        self.assertIsNotNone(native.get())
+        self.assertIsNone(native.error())
 
 
 @tagged("post_install", "-at_install")
