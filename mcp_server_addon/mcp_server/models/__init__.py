@@ -1,3 +1,7 @@
+# The mixin first: the models below inherit it.
+from . import mcp_cache_mixin
+
+# isort: split
 from . import (
     mcp_api_key,
     mcp_enabled_model,

@@ -17,6 +17,7 @@ class McpApiKey(models.Model):
     """
 
     _name = "mcp.api.key"
+    _inherit = ["mcp.cache.mixin"]
     _description = "MCP Key"
     _order = "create_date desc, id desc"
 
@@ -87,14 +88,7 @@ class McpApiKey(models.Model):
                 raise AccessError(
                     self.env._("Only MCP administrators can change a key's scope or expiry, or restore it.")
                 )
-        result = super().write(vals)
-        self.env.registry.clear_cache()
-        return result
-
-    def unlink(self):
-        result = super().unlink()
-        self.env.registry.clear_cache()
-        return result
+        return super().write(vals)
 
     def action_revoke(self):
         self.write({"active": False})

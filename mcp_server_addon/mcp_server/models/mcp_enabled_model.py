@@ -4,6 +4,7 @@ from odoo.exceptions import ValidationError
 
 class McpEnabledModel(models.Model):
     _name = "mcp.enabled.model"
+    _inherit = ["mcp.cache.mixin"]
     _description = "MCP Enabled Model"
     _order = "model_name"
     _rec_name = "model_id"
@@ -34,22 +35,6 @@ class McpEnabledModel(models.Model):
                 raise ValidationError(self.env._("MCP's own models (%s) cannot be enabled.", name))
             if record.model_id.transient:
                 raise ValidationError(self.env._("Transient models (%s) cannot be enabled.", name))
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        records = super().create(vals_list)
-        self.env.registry.clear_cache()
-        return records
-
-    def write(self, vals):
-        result = super().write(vals)
-        self.env.registry.clear_cache()
-        return result
-
-    def unlink(self):
-        result = super().unlink()
-        self.env.registry.clear_cache()
-        return result
 
     @api.model
     def _mcp_matrix_rows(self):

@@ -382,26 +382,23 @@ impl<'py> Marshaller<'_, 'py> {
     }
 
     fn list(&mut self, list: &Bound<'py, PyList>, depth: usize) -> Result<(), XmlRpcFailure> {
-        self.enter(list.as_any(), depth, EncodeError::RecursiveSequence)?;
-        self.writer.begin_array();
-        let len = list.len();
-        for (i, item) in list.iter().enumerate() {
-            let start = self.writer.len();
-            self.dump(&item, depth + 1)?;
-            if i == 0 {
-                self.size_hint(start, len);
-            }
-        }
-        self.writer.end_array();
-        self.memo.pop();
-        Ok(())
+        self.sequence(list.as_any(), list.len(), list.iter(), depth)
     }
 
     fn tuple(&mut self, tuple: &Bound<'py, PyTuple>, depth: usize) -> Result<(), XmlRpcFailure> {
-        self.enter(tuple.as_any(), depth, EncodeError::RecursiveSequence)?;
+        self.sequence(tuple.as_any(), tuple.len(), tuple.iter(), depth)
+    }
+
+    fn sequence(
+        &mut self,
+        sequence: &Bound<'py, PyAny>,
+        len: usize,
+        items: impl Iterator<Item = Bound<'py, PyAny>>,
+        depth: usize,
+    ) -> Result<(), XmlRpcFailure> {
+        self.enter(sequence, depth, EncodeError::RecursiveSequence)?;
         self.writer.begin_array();
-        let len = tuple.len();
-        for (i, item) in tuple.iter().enumerate() {
+        for (i, item) in items.enumerate() {
             let start = self.writer.len();
             self.dump(&item, depth + 1)?;
             if i == 0 {
