@@ -18,10 +18,13 @@ import sys
 import time
 import xmlrpc.client
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from odoo_mcp_native import xmlrpc as codec
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.oracle import odoo_reference_dumps
 
 
 def odoo_dumps() -> tuple[Callable[[Any], str], str]:
@@ -38,36 +41,7 @@ def odoo_dumps() -> tuple[Callable[[Any], str], str]:
         return dumps, "odoo.addons.rpc.controllers.xmlrpc.dumps"
     except Exception as exc:
         sys.path.remove(root)
-        return fallback_dumps, f"fallback oracle (Odoo not importable: {type(exc).__name__}: {exc})"
-
-
-CONTROL_CHARACTERS = dict.fromkeys(set(range(32)) - {9, 10, 13})
-
-
-class _Marshaller(xmlrpc.client.Marshaller):
-    dispatch = dict(xmlrpc.client.Marshaller.dispatch)
-
-    def dump_bytes(self, value, write):
-        self.dump_unicode(value.decode(), write)
-
-    def dump_datetime(self, value, write):
-        self.dump_unicode(value.strftime("%Y-%m-%d %H:%M:%S"), write)
-
-    def dump_date(self, value, write):
-        self.dump_unicode(value.strftime("%Y-%m-%d"), write)
-
-    def dump_unicode(self, value, write):
-        return super().dump_unicode(value.translate(CONTROL_CHARACTERS), write)
-
-    dispatch[bytes] = dump_bytes
-    dispatch[datetime] = dump_datetime
-    dispatch[date] = dump_date
-    dispatch[str] = dump_unicode
-
-
-def fallback_dumps(params: Any) -> str:
-    response = _Marshaller(allow_none=False).dumps(params)
-    return f'<?xml version="1.0"?>\n<methodResponse>\n{response}\n</methodResponse>\n'
+        return odoo_reference_dumps, f"fallback oracle (Odoo not importable: {type(exc).__name__}: {exc})"
 
 
 def search_read(n: int) -> list[dict[str, Any]]:

@@ -18,38 +18,10 @@ from hypothesis import strategies as st
 from odoo_mcp_native import xmlrpc as codec
 from odoo_mcp_native.xmlrpc import XmlRpcDecodeError, XmlRpcEncodeError
 
+from tests.oracle import odoo_reference_dumps
+
 # --- the reference implementations -----------------------------------------------------------------
-
-CONTROL_CHARACTERS = dict.fromkeys(set(range(32)) - {9, 10, 13})
-
-
-class OdooLikeMarshaller(xmlrpc.client.Marshaller):
-    """The overrides of Odoo 19's ``OdooMarshaller`` (odoo/addons/rpc/controllers/xmlrpc.py)."""
-
-    dispatch = dict(xmlrpc.client.Marshaller.dispatch)
-
-    def dump_bytes(self, value, write):
-        self.dump_unicode(value.decode(), write)
-
-    def dump_datetime(self, value, write):
-        self.dump_unicode(value.strftime("%Y-%m-%d %H:%M:%S"), write)
-
-    def dump_date(self, value, write):
-        self.dump_unicode(value.strftime("%Y-%m-%d"), write)
-
-    def dump_unicode(self, value, write):
-        return super().dump_unicode(value.translate(CONTROL_CHARACTERS), write)
-
-    dispatch[bytes] = dump_bytes
-    dispatch[datetime] = dump_datetime
-    dispatch[date] = dump_date
-    dispatch[str] = dump_unicode
-    dispatch[defaultdict] = dispatch[dict]
-
-
-def odoo_reference_dumps(params: tuple[Any, ...] | xmlrpc.client.Fault) -> str:
-    response = OdooLikeMarshaller(allow_none=False).dumps(params)
-    return f'<?xml version="1.0"?>\n<methodResponse>\n{response}\n</methodResponse>\n'
+# xmlrpc.client for decoding; tests/oracle.py (Odoo's marshaller overrides) for encoding.
 
 
 def normalise(value: Any) -> Any:
