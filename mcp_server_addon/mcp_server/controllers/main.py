@@ -83,9 +83,9 @@ def dump_for_log(value):
 
 
 class Audit:
-    """Audit rows of one request, written at its end on a cursor of their own, so that a refused
-    or failed request keeps its rows when its transaction rolls back. Writing never breaks the
-    request: a failure is logged and forgotten."""
+    """Audit rows of one request, written at its end, after a failed call has rolled its own work
+    back, so that a refused or failed request keeps its rows. No extra connection or commit per
+    request. Writing never breaks the request: a failure is logged and forgotten."""
 
     def __init__(self, endpoint):
         httprequest = request.httprequest
@@ -119,8 +119,11 @@ class Audit:
         if not rows:
             return
         try:
-            with request.env.registry.cursor() as cr:
-                request.env["mcp.log"]._mcp_insert(cr, rows)
+            # In the request's own transaction, which every route ends by committing: a failed call
+            # has rolled its work back before this point, so its rows stay. A savepoint keeps a
+            # failing insert from spoiling the answer.
+            with request.env.cr.savepoint(flush=False):
+                request.env["mcp.log"]._mcp_insert(request.env.cr, rows)
         except Exception:
             _logger.warning("MCP: could not write %d audit row(s)", len(rows), exc_info=True)
 

@@ -8,6 +8,7 @@ in this worker or, through Odoo's cache signalling, in another one) makes the ne
 
 import logging
 import re
+import time
 from dataclasses import dataclass
 from functools import partial
 
@@ -31,6 +32,8 @@ DEFAULT_REQUEST_LIMIT = 300
 DEFAULT_RETENTION_DAYS = 30
 #: Rows of ``auth_failure`` written per address and minute; the rest are counted, not written.
 AUTH_FAILURE_LOG_LIMIT = 10
+#: Seconds between two records of a key's last use.
+KEY_TOUCH_INTERVAL = 60.0
 
 
 class McpError(Exception):
@@ -147,7 +150,7 @@ class McpGateway(models.AbstractModel):
         runtime = self.env.registry.__dict__.get("_mcp_runtime")
         if runtime is None:
             runtime = self.env.registry.__dict__.setdefault(
-                "_mcp_runtime", {"generation": 0, "limiters": {}, "log_limiter": None}
+                "_mcp_runtime", {"generation": 0, "limiters": {}, "log_limiter": None, "touched": {}}
             )
         return runtime
 
@@ -192,6 +195,8 @@ class McpGateway(models.AbstractModel):
         cached = snapshot.credentials.get(secret)
         if cached is not None:
             scope = self._mcp_native().Scope.parse(cached.scope) if cached.scope else None
+            if cached.key_id:
+                self._mcp_touch_key(cached.key_id)
             return Principal(cached.user_id, "api_key", cached.key_id, scope)
         if secret.startswith(MCP_KEY_PREFIX):
             return self._mcp_check_mcp_key(secret, snapshot)
@@ -239,15 +244,22 @@ class McpGateway(models.AbstractModel):
 
     @api.model
     def _mcp_touch_key(self, key_id):
-        """Record the key's last use, on a cursor of its own (the request may be read-only)."""
+        """Record the key's last use, at most once a minute per key and worker, on a short
+        transaction of its own (so that concurrent requests never contend for the key's row)."""
+        touched = self._mcp_runtime()["touched"]
+        now = time.monotonic()
+        if now - touched.get(key_id, -KEY_TOUCH_INTERVAL) < KEY_TOUCH_INTERVAL:
+            return
+        touched[key_id] = now
+        if len(touched) > 10_000:
+            touched.clear()
         try:
             with self.env.registry.cursor() as cr:
                 cr.execute(
-                    "UPDATE mcp_api_key SET last_used = now() at time zone 'utc' WHERE id = %s "
-                    "AND (last_used IS NULL OR last_used < (now() at time zone 'utc') - interval '1 minute')",
+                    "UPDATE mcp_api_key SET last_used = now() at time zone 'utc' WHERE id = %s",
                     [key_id],
                 )
-        except Exception:
+        except Exception:  # bookkeeping must never break a request
             _logger.warning("MCP: could not record the last use of key #%s", key_id, exc_info=True)
 
     @api.model

@@ -220,3 +220,12 @@ class TestRest(McpCase):
             self.assertRestError(self.rest("/mcp/auth/validate", "e" * 40), 401)
         rows = self.logs(event_type="auth_failure", ip_address="127.0.0.1")
         self.assertEqual(len(rows), 10)
+
+    def test_mcp_key_use_is_recorded(self):
+        key = self.env["mcp.api.key"].sudo().search([("name", "=", "test key")])
+        key.last_used = False
+        self.env.registry.clear_cache()
+        self.assertEqual(self.rest("/mcp/auth/validate", self.mcp_key).status_code, 200)
+        self.assertEqual(self.rest("/mcp/auth/validate", self.mcp_key).status_code, 200)
+        key.invalidate_recordset()
+        self.assertTrue(key.last_used)
