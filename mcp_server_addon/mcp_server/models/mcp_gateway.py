@@ -310,23 +310,32 @@ class McpGateway(models.AbstractModel):
     @api.model
     def _mcp_check_user(self, principal):
         """The user must be active and an MCP user; then the rate limit applies."""
-        user = self._mcp_check_member(principal)
+        self._mcp_check_member(principal)
         self._mcp_rate_limit(principal)
-        return user
 
     @api.model
     def _mcp_check_member(self, principal):
         """The user must be active and in MCP User."""
-        user = self.env["res.users"].sudo().browse(principal.uid)
-        if not user.exists() or not user.active:
+        active, member = self._mcp_user_status(principal.uid)
+        if not active:
             raise McpError(401, "Invalid credentials.", "auth_failure")
-        if not user.has_group(GROUP_USER):
+        if not member:
             raise McpError(
                 403,
                 "User is not allowed to use MCP: not a member of the MCP User group.",
                 "permission_denied",
             )
-        return user
+
+    @api.model
+    @tools.ormcache("uid", cache="stable")
+    def _mcp_user_status(self, uid):
+        """``(active, in MCP User)`` of a user: no query on the hot path. Kept in Odoo's 'stable'
+        cache, which Odoo empties on any change of group membership (``res.groups`` or
+        ``res.users``) and ``res.users`` here on a change of activity or on deletion."""
+        user = self.env["res.users"].sudo().with_context(active_test=False).browse(uid).exists()
+        if not user:
+            return False, False
+        return bool(user.active), user.has_group(GROUP_USER)
 
     @api.model
     def _mcp_rate_limit(self, principal):

@@ -1,12 +1,19 @@
 from odoo import models
 
+#: Fields whose change must end cached MCP credentials and user states in every worker.
+MCP_USER_FIELDS = {"active", "group_ids", "password"}
+
 
 class ResUsers(models.Model):
     _inherit = "res.users"
 
     def write(self, vals):
         result = super().write(vals)
-        # Deactivating a user or changing groups must end cached MCP credentials in every worker.
-        if {"active", "group_ids", "password"} & set(vals):
-            self.env.registry.clear_cache()
+        if MCP_USER_FIELDS & set(vals):
+            self.env.registry.clear_cache("default", "stable")
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache("default", "stable")
         return result

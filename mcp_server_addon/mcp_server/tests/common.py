@@ -43,7 +43,9 @@ class McpCase(HttpCase):
 
     def setUp(self):
         super().setUp()
-        self.env.registry.clear_cache()
+        # the gate's snapshot and user states are ormcached: a previous test's rolled-back data
+        # must not linger there
+        self.env.registry.clear_cache("default", "stable")
         # rate limiters (requests, audit-row throttle) live per registry: start each test afresh
         self.env.registry.__dict__.pop("_mcp_runtime", None)
 

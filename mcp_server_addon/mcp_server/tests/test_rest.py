@@ -1,6 +1,7 @@
 import re
 from datetime import datetime, timedelta
 
+from odoo.fields import Command
 from odoo.tests import tagged
 
 from .common import PASSWORD, McpCase
@@ -229,3 +230,12 @@ class TestRest(McpCase):
         self.assertEqual(self.rest("/mcp/auth/validate", self.mcp_key).status_code, 200)
         key.invalidate_recordset()
         self.assertTrue(key.last_used)
+
+    def test_group_membership_changes_apply_at_once(self):
+        key = self.new_odoo_key(self.other_user)
+        self.assertEqual(self.rest("/mcp/auth/validate", key).status_code, 200)
+        group = self.env.ref("mcp_server.group_mcp_user")
+        group.user_ids = [Command.unlink(self.other_user.id)]  # through the group, not the user
+        self.assertRestError(self.rest("/mcp/auth/validate", key), 403)
+        self.other_user.group_ids = [Command.link(group.id)]  # through the user
+        self.assertEqual(self.rest("/mcp/auth/validate", key).status_code, 200)
