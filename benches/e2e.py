@@ -12,7 +12,7 @@ rounds: requests per second, p50 and p99 latency, the ratio of each MCP variant 
 variant of the same call and concurrency, and the Server-Timing breakdown of the MCP path.
 
 Environment: BENCH_SECONDS (one slice, default 1.5), BENCH_ROUNDS (default 5), BENCH_ROWS (default
-5000), BENCH_AB_PAIRS (Server-Timing on/off pairs, default 2), BENCH_MODES (default
+5000), BENCH_AB_PAIRS (Server-Timing on/off pairs, default 4), BENCH_MODES (default
 ``threaded,prefork``), BENCH_QUICK=1 (short slices, one round: for iterating, not for quoting).
 Benchmarks never gate CI.
 """
@@ -469,7 +469,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         "rounds": int(env_float("BENCH_ROUNDS", 1 if quick else 5)),
         "warmup": 0.3 if quick else 1.0,
         "rows": int(env_float("BENCH_ROWS", 5000)),
-        "ab_pairs": int(env_float("BENCH_AB_PAIRS", 0 if quick else 2)),
+        "ab_pairs": int(env_float("BENCH_AB_PAIRS", 0 if quick else 4)),
         "concurrencies": [1, 4],
         "modes": os.environ.get("BENCH_MODES", "threaded,prefork").split(","),
     }
@@ -481,6 +481,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         return None
     print(f"e2e: {reason}; slices of {cfg['slice']} s, {cfg['rounds']} round(s), {cfg['rows']} partners")
     install_wheel(odoo.python)
+    commit = _git_head()  # the code the servers load, before anyone edits it during the run
     work = Path(
         tempfile.mkdtemp(prefix="mcp-bench-", dir=REPO / ".work" if (REPO / ".work").is_dir() else None)
     )
@@ -516,7 +517,7 @@ def main(argv: list[str] | None = None) -> dict | None:
             gate = run_gate(odoo, pg, db, data_dir, creds, 300 if quick else 2000)
             print("e2e: the gate in process (median us, SQL queries; fresh record cache, warm caches):")
             for step, got in gate.items():
-                print(f"  {step:<44}{got['us']:>9.1f} us{got['queries']:>4.0f} q")
+                print(f"  {step:<62}{got['us']:>9.1f} us{got['queries']:>4.0f} q")
             cfg["pythonpath"], shim_note = gevent_shim(odoo)
             print(f"e2e: {shim_note}")
             modes = {}
@@ -529,7 +530,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "odoo": odoo.version(),
         "machine": {"cpus": os.cpu_count(), "cpu": _cpu_model(), "python": platform.python_version()},
-        "commit": _git_head(),
+        "commit": commit,
         "config": {k: v for k, v in cfg.items() if k != "pythonpath"},
         "notes": [
             "Odoo's built-in HTTP server answers HTTP/1.0 and closes the connection after each response: "
@@ -561,10 +562,18 @@ def _cpu_model() -> str:
 
 
 def _git_head() -> str:
+    """HEAD, with ``+dirty`` when the addon or the Rust code has uncommitted changes."""
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--", "mcp_server_addon", "rust"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
     out = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
     )
-    return out.stdout.strip()
+    return out.stdout.strip() + ("+dirty" if status else "")
 
 
 if __name__ == "__main__":

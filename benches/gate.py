@@ -63,16 +63,22 @@ def gate_without_member():
 steps['gate: auth + user + rate + decide'] = gate
 steps['gate without the user step'] = gate_without_member
 
-def audit_row():
-    row = dict(endpoint='/mcp/xmlrpc/object', http_method='POST', ip_address='127.0.0.1',
+def audit_row_own_cursor():
+    with env.registry.cursor() as cr:
+        env['mcp.log']._mcp_insert(cr, [ROW])
+
+def audit_row_savepoint():
+    with env.cr.savepoint(flush=False):
+        env['mcp.log']._mcp_insert(env.cr, [ROW])
+
+ROW = dict(endpoint='/mcp/xmlrpc/object', http_method='POST', ip_address='127.0.0.1',
                user_agent='bench', user_id=UID, api_key_used=True, model_name='res.partner',
                operation='read', event_type='resource_retrieval', record_ids='1',
                request_data='{"args": [[1]], "kwargs": {"fields": ["name"]}}', response_data='list of 1',
                duration_ms=1.0)
-    with env.registry.cursor() as cr:
-        env['mcp.log']._mcp_insert(cr, [row])
 
-steps['log: one mcp.log row on its own cursor'] = audit_row
+steps['log: one mcp.log row, savepoint in the request transaction'] = audit_row_savepoint
+steps['log: one mcp.log row on a cursor of its own'] = audit_row_own_cursor
 out = {name: measure(fn) for name, fn in steps.items()}
 env.cr.rollback()
 print('BENCH_GATE ' + json.dumps(out))
