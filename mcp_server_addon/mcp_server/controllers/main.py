@@ -120,10 +120,8 @@ class Audit:
             return
         try:
             # In the request's own transaction, which every route ends by committing: a failed call
-            # has rolled its work back before this point, so its rows stay. A savepoint keeps a
-            # failing insert from spoiling the answer.
-            with request.env.cr.savepoint(flush=False):
-                request.env["mcp.log"]._mcp_insert(request.env.cr, rows)
+            # has rolled its work back before this point, so its rows stay.
+            request.env["mcp.log"]._mcp_insert(request.env.cr, rows)
         except Exception:
             _logger.warning("MCP: could not write %d audit row(s)", len(rows), exc_info=True)
 

@@ -1,6 +1,7 @@
 import logging
 from datetime import timedelta
 
+import psycopg2
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -66,7 +67,8 @@ class McpLog(models.Model):
 
     @api.model
     def _mcp_insert(self, cr, rows):
-        """Insert ``rows`` (dicts) with ``cr``, a cursor of its own; values are cut to size."""
+        """Insert ``rows`` (dicts) with ``cr``; values are cut to size. The insert runs inside a
+        savepoint, in one round trip, so that a failure leaves the transaction usable."""
         if not rows:
             return
         values = []
@@ -81,13 +83,16 @@ class McpLog(models.Model):
             values.append(
                 SQL("(%s, now() at time zone 'utc', now() at time zone 'utc')", SQL(", ").join(vals))
             )
-        cr.execute(
-            SQL(
-                "INSERT INTO mcp_log (%s, create_date, write_date) VALUES %s",
-                SQL(", ").join(SQL.identifier(column) for column in _COLUMNS),
-                SQL(", ").join(values),
-            )
+        insert = SQL(
+            "INSERT INTO mcp_log (%s, create_date, write_date) VALUES %s",
+            SQL(", ").join(SQL.identifier(column) for column in _COLUMNS),
+            SQL(", ").join(values),
         )
+        try:
+            cr.execute(SQL("SAVEPOINT mcp_audit; %s; RELEASE SAVEPOINT mcp_audit", insert))
+        except psycopg2.Error:
+            cr.execute("ROLLBACK TO SAVEPOINT mcp_audit")
+            raise
 
     @api.model
     def _gc_mcp_logs(self):

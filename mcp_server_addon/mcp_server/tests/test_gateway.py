@@ -2,8 +2,10 @@ import sys
 import types
 from unittest.mock import patch
 
+import psycopg2
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .. import native
 from ..models.mcp_gateway import McpError, Principal, parse_request_limit, parse_retention_days
@@ -88,6 +90,15 @@ class TestGateway(TransactionCase):
         other = new_test_user(self.env, login="key_u2", groups="base.group_user,mcp_server.group_mcp_user")
         with self.assertRaises(Exception):  # noqa: B017 - AccessError
             self.env["mcp.api.key"].with_user(user)._generate("k", other)
+
+    def test_failing_audit_insert_leaves_the_transaction_usable(self):
+        Log = self.env["mcp.log"]
+        with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.Error):
+            Log._mcp_insert(self.env.cr, [{"event_type": "error", "user_id": 10**9}])  # no such user
+        self.env.cr.execute("SELECT 1")  # an aborted transaction would refuse any query
+        self.assertEqual(self.env.cr.fetchone(), (1,))
+        Log._mcp_insert(self.env.cr, [{"event_type": "error", "error_message": "after"}])
+        self.assertTrue(Log.search([("error_message", "=", "after")]))
 
     def test_log_retention(self):
         Log = self.env["mcp.log"]
