@@ -19,8 +19,10 @@ from tests.harness.odoo_env import OdooServer, odoo_shell
 
 from .conftest import Stack
 
-#: Requests per phase: enough for both workers to serve several of them.
+#: Requests per phase: enough for both workers to serve several of them, as a rule.
 ROUNDS = 24
+#: Bound on the requests of one phase while waiting for the second worker to serve one.
+MAX_REQUESTS = 400
 
 
 @pytest.fixture(scope="module")
@@ -60,37 +62,43 @@ def log_size(server: OdooServer) -> int:
 
 
 def statuses(server: OdooServer, stack: Stack, path: str, key: str) -> tuple[list[int], set[str]]:
+    """Send ``ROUNDS`` requests, then more until both workers have served at least one (which
+    worker accepts a connection is the kernel's choice), at most ``MAX_REQUESTS`` in all."""
     start = log_size(server)
     codes = [get(server, stack, path, key) for _ in range(ROUNDS)]
-    return codes, serving_pids(server, path, start)
+    pids = serving_pids(server, path, start)
+    while len(pids) < 2 and len(codes) < MAX_REQUESTS:
+        codes.append(get(server, stack, path, key))
+        pids = serving_pids(server, path, start)
+    return codes, pids
 
 
 def test_enabled_model_change_reaches_every_worker(prefork: OdooServer, stack: Stack):
     path = "/mcp/models/res.country/access"
     codes, pids = statuses(prefork, stack, path, stack.mcp_key)
-    assert codes == [200] * ROUNDS
+    assert set(codes) == {200}
     assert len(pids) == 2, f"both workers must have served (and cached) the model first: {pids}"
     [row] = stack.admin("mcp.enabled.model", "search", [("model_name", "=", "res.country")])
     stack.admin("mcp.enabled.model", "write", [row], {"active": False})
     try:
         codes, pids = statuses(prefork, stack, path, stack.mcp_key)
-        assert codes == [403] * ROUNDS, codes
+        assert set(codes) == {403}, codes
         assert len(pids) == 2, pids
     finally:
         stack.admin("mcp.enabled.model", "write", [row], {"active": True})
     codes, _pids = statuses(prefork, stack, path, stack.mcp_key)
-    assert codes == [200] * ROUNDS
+    assert set(codes) == {200}
 
 
 def test_revoked_mcp_key_stops_in_every_worker(prefork: OdooServer, stack: Stack):
     path = "/mcp/auth/validate"
     codes, pids = statuses(prefork, stack, path, stack.spare_mcp_key)
-    assert codes == [200] * ROUNDS
+    assert set(codes) == {200}
     assert len(pids) == 2, pids
     [key] = stack.admin("mcp.api.key", "search", [("name", "=", "e2e spare")])
     stack.admin("mcp.api.key", "write", [key], {"active": False})
     codes, pids = statuses(prefork, stack, path, stack.spare_mcp_key)
-    assert codes == [401] * ROUNDS, codes
+    assert set(codes) == {401}, codes
     assert len(pids) == 2, pids
 
 
@@ -98,7 +106,7 @@ def test_removed_odoo_key_stops_in_every_worker(prefork: OdooServer, stack: Stac
     """Odoo's own XML-RPC keeps accepting a removed key in a worker that cached it; MCP does not."""
     path = "/mcp/auth/validate"
     codes, pids = statuses(prefork, stack, path, stack.spare_odoo_key)
-    assert codes == [200] * ROUNDS
+    assert set(codes) == {200}
     assert len(pids) == 2, pids
     odoo_shell(
         stack.odoo,
@@ -110,5 +118,5 @@ def test_removed_odoo_key_stops_in_every_worker(prefork: OdooServer, stack: Stac
         "env.registry.signal_changes()\n",
     )
     codes, pids = statuses(prefork, stack, path, stack.spare_odoo_key)
-    assert codes == [401] * ROUNDS, codes
+    assert set(codes) == {401}, codes
     assert len(pids) == 2, pids

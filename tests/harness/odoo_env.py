@@ -248,7 +248,8 @@ class PgCluster:
         self.stop()
 
 
-def odoo_args(odoo: Odoo, pg: PgCluster, db: str, data_dir: Path) -> list[str]:
+def odoo_args(odoo: Odoo, pg: PgCluster, db: str, data_dir: Path, db_filter: str | None = None) -> list[str]:
+    """The command line of Odoo on ``db``; ``db_filter`` (default: ``db`` alone) for several."""
     return [
         str(odoo.python),
         str(odoo.bin),
@@ -260,7 +261,7 @@ def odoo_args(odoo: Odoo, pg: PgCluster, db: str, data_dir: Path) -> list[str]:
         f"--data-dir={data_dir}",
         "-d",
         db,
-        f"--db-filter=^{db}$",
+        f"--db-filter={db_filter or f'^{db}$'}",
         "--no-database-list",
     ]
 
@@ -322,6 +323,7 @@ class OdooServer:
     port: int = 0
     log: Path | None = None
     extra: tuple[str, ...] = ()
+    db_filter: str | None = None  # several databases on one server: e.g. "^(a|b)$"
     proc: subprocess.Popen | None = None
 
     @property
@@ -331,7 +333,7 @@ class OdooServer:
     def start(self, timeout: float = 120) -> OdooServer:
         self.port = self.port or free_port()
         args = [
-            *odoo_args(self.odoo, self.pg, self.db, self.data_dir),
+            *odoo_args(self.odoo, self.pg, self.db, self.data_dir, self.db_filter),
             f"--http-port={self.port}",
             "--http-interface=127.0.0.1",
             f"--workers={self.workers}",
