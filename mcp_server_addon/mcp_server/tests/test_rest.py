@@ -220,7 +220,8 @@ class TestRest(McpCase):
         for _ in range(15):
             self.assertRestError(self.rest("/mcp/auth/validate", "e" * 40), 401)
         rows = self.logs(event_type="auth_failure", ip_address="127.0.0.1")
-        self.assertEqual(len(rows), 10)
+        # 10 a minute: a slow machine may earn one more token (one per 6 s) during the loop
+        self.assertIn(len(rows), (10, 11))
 
     def test_mcp_key_use_is_recorded(self):
         key = self.env["mcp.api.key"].sudo().search([("name", "=", "test key")])
