@@ -17,13 +17,18 @@ import argparse
 import collections
 import hashlib
 import json
+import os
 import re
 import statistics
+import sys
 import threading
 import time
 from collections.abc import Callable
 
 from odoo_mcp_native import CredentialCache, PermissionMatrix, RateLimiter, keys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.oracle import METHOD_OPS
 
 Bench = Callable[[int], None]
 
@@ -230,32 +235,6 @@ def bench_ratelimit(n: int, rounds: int) -> dict[str, float]:
 
 # --- permission decision ------------------------------------------------------------------------
 
-METHOD_OPS = {
-    **dict.fromkeys(
-        [
-            "read",
-            "search",
-            "search_read",
-            "search_count",
-            "name_search",
-            "fields_get",
-            "default_get",
-            "get_metadata",
-            "read_group",
-            "formatted_read_group",
-            "export_data",
-            "get_formview_id",
-            "get_formview_action",
-        ],
-        "read",
-    ),
-    **dict.fromkeys(["create", "copy", "name_create"], "create"),
-    **dict.fromkeys(
-        ["write", "toggle_active", "action_archive", "action_unarchive", "message_post", "web_save_multi"],
-        "write",
-    ),
-    "unlink": "unlink",
-}
 MODEL_RE = re.compile(r"[a-zA-Z0-9._]+")
 
 

@@ -10,6 +10,8 @@ from odoo_mcp_native import (
     valid_model_name,
 )
 
+from tests.oracle import METHOD_OPS, METHODS
+
 ROWS = [
     ("res.partner", True, True, True, True),
     ("sale.order", True, True, False, False),
@@ -165,36 +167,6 @@ def test_helpers():
     assert method_operation("read ") is None
 
 
-METHODS = {
-    "read": [
-        "read",
-        "search",
-        "search_read",
-        "search_count",
-        "name_search",
-        "fields_get",
-        "default_get",
-        "get_metadata",
-        "read_group",
-        "formatted_read_group",
-        "export_data",
-        "get_formview_id",
-        "get_formview_action",
-    ],
-    "create": ["create", "copy", "name_create"],
-    "write": [
-        "write",
-        "toggle_active",
-        "action_archive",
-        "action_unarchive",
-        "message_post",
-        "web_save_multi",
-    ],
-    "unlink": ["unlink"],
-}
-REFERENCE_OPS = {m: op for op, names in METHODS.items() for m in names}
-
-
 def reference_decide(rows, model, method):
     """CONTRACT section 3 written out in plain Python."""
     if not model or not all(c.isascii() and (c.isalnum() or c in "._") for c in model):
@@ -202,7 +174,7 @@ def reference_decide(rows, model, method):
     table = {r[0]: dict(zip(("read", "write", "create", "unlink"), r[1:], strict=True)) for r in rows}
     if model not in table:
         return (False, "model_not_enabled")
-    op = REFERENCE_OPS.get(method.lower()) if method.isascii() else None
+    op = METHOD_OPS.get(method.lower()) if method.isascii() else None
     if op is None:
         return (False, "method_not_allowed")
     return (True, op) if table[model][op] else (False, "operation_denied")
