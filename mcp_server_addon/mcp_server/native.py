@@ -12,6 +12,9 @@ _logger = logging.getLogger(__name__)
 #: Versions of the wheel this addon works with: same major.minor, any patch.
 REQUIRED_SERIES = (0, 1)
 
+#: What MCP routes answer (503) while the wheel is unusable; the details are in the server log.
+UNAVAILABLE = "MCP Server is unavailable: its native module is missing or does not match this addon."
+
 _native = None
 _error = None
 

@@ -406,9 +406,7 @@ class XmlRpcCall:
     def _serve(self, handler):
         lib = native.get()
         if lib is None:
-            return self.respond(
-                fault_body(503, "MCP Server is unavailable: its native module is not installed."), status=503
-            )
+            return self.respond(fault_body(503, native.UNAVAILABLE), status=503)
         try:
             gateway = request.env["mcp.gateway"].sudo()
             try:

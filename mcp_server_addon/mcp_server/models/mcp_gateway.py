@@ -21,7 +21,6 @@ from .. import native
 _logger = logging.getLogger(__name__)
 
 GROUP_USER = "mcp_server.group_mcp_user"
-GROUP_ADMIN = "mcp_server.group_mcp_admin"
 
 #: Odoo's own API keys: 40 lowercase hex characters.
 ODOO_KEY_RE = re.compile(r"^[0-9a-f]{40}$")
@@ -108,7 +107,7 @@ class McpGateway(models.AbstractModel):
     def _mcp_native(self):
         lib = native.get()
         if lib is None:
-            raise McpError(503, "MCP Server is unavailable: its native module is not installed.")
+            raise McpError(503, native.UNAVAILABLE)
         return lib
 
     @api.model
@@ -121,6 +120,7 @@ class McpGateway(models.AbstractModel):
             "request_limit": parse_request_limit(get("mcp_server.request_limit")),
             "enable_logging": _parse_bool(get("mcp_server.enable_logging"), True),
             "log_retention_days": parse_retention_days(get("mcp_server.log_retention_days")),
+            "server_timing": _parse_bool(get("mcp_server.server_timing"), False),
         }
 
     @api.model
@@ -137,9 +137,7 @@ class McpGateway(models.AbstractModel):
             request_limit=settings["request_limit"],
             logging=settings["enable_logging"],
             log_retention_days=settings["log_retention_days"],
-            server_timing=_parse_bool(
-                self.env["ir.config_parameter"].sudo().get_param("mcp_server.server_timing"), False
-            ),
+            server_timing=settings["server_timing"],
             matrix=lib.PermissionMatrix(rows, runtime["generation"]),
             credentials=lib.CredentialCache(),
         )

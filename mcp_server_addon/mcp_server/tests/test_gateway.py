@@ -49,6 +49,7 @@ class TestGateway(TransactionCase):
                 "request_limit": 300,
                 "enable_logging": True,
                 "log_retention_days": 30,
+                "server_timing": False,
             },
         )
 
