@@ -160,7 +160,7 @@ def mcp_rest(authenticated=True):
                 audit.enabled = snapshot.logging
                 principal = None
                 if authenticated:
-                    principal = _rest_principal(gateway, audit)
+                    principal = _rest_principal(gateway)
                     audit.base["user_id"] = principal.uid
                     audit.base["api_key_used"] = principal.auth_method == "api_key"
                     gateway._mcp_check_user(principal)
@@ -170,6 +170,7 @@ def mcp_rest(authenticated=True):
                     audit.add(exc.event_type, error_code=f"E{exc.status}", error_message=exc.message)
                 return error_response(exc)
             except Exception:
+                request.env.cr.rollback()  # keep nothing of a failed request but its audit row
                 _logger.exception("MCP: unexpected error on %s", request.httprequest.path)
                 audit.add("error", error_code="E500", error_message="Internal server error.")
                 return json_response(500, message="Internal server error.")
@@ -181,7 +182,7 @@ def mcp_rest(authenticated=True):
     return decorator
 
 
-def _rest_principal(gateway, audit):
+def _rest_principal(gateway):
     """Credentials in the contract's order: ``X-API-Key``, then the web session."""
     api_key = request.httprequest.headers.get("X-API-Key")
     if api_key is not None:
