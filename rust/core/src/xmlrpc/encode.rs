@@ -140,6 +140,15 @@ fn write_2digits(out: &mut Vec<u8>, value: u8) {
     }
 }
 
+/// `YYYY-MM-DD`, as `Date.to_string` writes it.
+fn write_ymd(out: &mut Vec<u8>, year: i32, month: u8, day: u8) {
+    write_year(out, year);
+    out.push(b'-');
+    write_2digits(out, month);
+    out.push(b'-');
+    write_2digits(out, day);
+}
+
 /// Python's `repr(float)`: the shortest digits that round-trip, positional notation for
 /// exponents in `-4..16`, scientific (`1e+16`, `1.5e-05`) otherwise.
 pub fn write_float_repr(out: &mut Vec<u8>, value: f64) {
@@ -349,11 +358,7 @@ impl Writer {
     /// Odoo's `dump_datetime`: the string `YYYY-MM-DD HH:MM:SS` (`Datetime.to_string`).
     pub fn datetime(&mut self, year: i32, month: u8, day: u8, hour: u8, minute: u8, second: u8) {
         self.out.extend_from_slice(b"<value><string>");
-        write_year(&mut self.out, year);
-        self.out.push(b'-');
-        write_2digits(&mut self.out, month);
-        self.out.push(b'-');
-        write_2digits(&mut self.out, day);
+        write_ymd(&mut self.out, year, month, day);
         self.out.push(b' ');
         write_2digits(&mut self.out, hour);
         self.out.push(b':');
@@ -366,11 +371,7 @@ impl Writer {
     /// Odoo's `dump_date`: the string `YYYY-MM-DD` (`Date.to_string`).
     pub fn date(&mut self, year: i32, month: u8, day: u8) {
         self.out.extend_from_slice(b"<value><string>");
-        write_year(&mut self.out, year);
-        self.out.push(b'-');
-        write_2digits(&mut self.out, month);
-        self.out.push(b'-');
-        write_2digits(&mut self.out, day);
+        write_ymd(&mut self.out, year, month, day);
         self.out.extend_from_slice(b"</string></value>\n");
     }
 
