@@ -10,6 +10,7 @@
 //! more than `max_entries`: an insert into a full cache first drops stale entries, then the
 //! oldest ones, down to 90 % of the bound.
 
+use crate::evict::Evict;
 use blake2::Blake2bMac;
 use blake2::digest::consts::U32;
 use blake2::digest::{KeyInit, Mac};
@@ -346,24 +347,9 @@ impl<C: UnixClock> CredentialCache<C> {
         // Evict the oldest entries, down to 90 % of the bound (at least one).
         let target = self.max_entries - self.max_entries.div_ceil(10);
         let excess = len - target;
-        let mut ages: Vec<f64> = self.map.iter().map(|e| e.inserted_at).collect();
-        let Some(nth) = excess.checked_sub(1).filter(|&n| n < ages.len()) else {
-            self.map.clear();
-            return;
-        };
-        let (_, &mut threshold, _) = ages.select_nth_unstable_by(nth, f64::total_cmp);
-        let below = ages.iter().filter(|&&t| t < threshold).count();
-        let mut ties_to_drop = excess.saturating_sub(below);
-        self.map.retain(|_, e| {
-            if e.inserted_at < threshold {
-                false
-            } else if e.inserted_at.total_cmp(&threshold).is_eq() && ties_to_drop > 0 {
-                ties_to_drop -= 1;
-                false
-            } else {
-                true
-            }
-        });
+        let ages: Vec<f64> = self.map.iter().map(|e| e.inserted_at).collect();
+        let mut evict = Evict::lowest(ages, excess, f64::total_cmp);
+        self.map.retain(|_, e| !evict.drops(&e.inserted_at));
     }
 }
 

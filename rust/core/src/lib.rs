@@ -4,6 +4,7 @@
 //! types and converts their error enums to Python exceptions in one place.
 
 pub mod cache;
+mod evict;
 pub mod keys;
 pub mod perms;
 pub mod ratelimit;

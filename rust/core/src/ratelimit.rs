@@ -11,6 +11,7 @@
 //! key only hands it a fresh burst, so a flood of distinct keys costs memory bounded by
 //! `max_keys`, and costs legitimate clients as little allowance as possible.
 
+use crate::evict::Evict;
 use dashmap::DashMap;
 use governor::clock::{Clock, MonotonicClock};
 use governor::middleware::NoOpMiddleware;
@@ -311,28 +312,9 @@ impl<C: Clock> Limited<C> {
     /// Forgets the `excess` keys with the earliest theoretical arrival time: those that would
     /// be back to a full burst soonest, so forgetting them grants the least extra allowance.
     fn evict_closest_to_refill(&self, excess: usize) {
-        if excess == 0 {
-            return;
-        }
-        let mut tats: Vec<u64> = self.shared.map.iter().map(|e| e.value().get()).collect();
-        let Some(nth) = excess.checked_sub(1).filter(|&n| n < tats.len()) else {
-            self.shared.retain(|_| false);
-            return;
-        };
-        let (_, &mut threshold, _) = tats.select_nth_unstable(nth);
-        // Keys strictly below the threshold go; ties at the threshold go until `excess` is met.
-        let below = tats.iter().filter(|&&t| t < threshold).count();
-        let mut ties_to_drop = excess.saturating_sub(below);
-        self.shared.retain(|tat| {
-            if tat < threshold {
-                false
-            } else if tat == threshold && ties_to_drop > 0 {
-                ties_to_drop -= 1;
-                false
-            } else {
-                true
-            }
-        });
+        let tats: Vec<u64> = self.shared.map.iter().map(|e| e.value().get()).collect();
+        let mut evict = Evict::lowest(tats, excess, u64::cmp);
+        self.shared.retain(|tat| !evict.drops(&tat));
     }
 }
 
