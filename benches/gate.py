@@ -22,6 +22,14 @@ by_key = gw._mcp_check_uid_secret(UID, ODOO_KEY)  # fills the credential cache
 by_mcp = gw._mcp_check_uid_secret(UID, MCP_KEY)
 users._check_uid_passwd(UID, PASSWORD)  # fills Odoo's own ormcache
 
+DOMAIN5_ARGS = [['&', '&', '&', '&', ('name', 'ilike', 'a'), ('country_id.code', '=', 'BE'),
+                 ('active', '=', True), ('email', '!=', False), ('parent_id', '=', False)]]
+NESTED_ARGS = [[1], {'name': 'x',
+                     'child_ids': [[0, 0, {'name': 'c', 'child_ids': [[0, 0, {'name': 'g'}]]}],
+                                   [4, 2], [1, 3, {'name': 'y'}]],
+                     'category_id': [[6, 0, [1, 2]]]}]
+SEARCH_KW = {'fields': ['name', 'email'], 'limit': 80}
+
 def measure(fn):
     samples, queries = [], []
     for i in range(N + N // 10):
@@ -46,6 +54,10 @@ steps = {
     'user: has_group (ormcached)': lambda: users.browse(UID).has_group(GROUP_USER),
     'rate: _mcp_rate_limit': lambda: gw._mcp_rate_limit(by_key),
     'decide: _mcp_decide': lambda: gw._mcp_decide(by_key, 'res.partner', 'search_read'),
+    'reach: search_read, 5-clause domain':
+        lambda: gw._mcp_authorize(by_key, 'res.partner', 'search_read', DOMAIN5_ARGS, SEARCH_KW),
+    'reach: write, nested commands':
+        lambda: gw._mcp_authorize(by_key, 'res.partner', 'write', NESTED_ARGS, {}),
     'native: _check_uid_passwd (ormcached)': lambda: users._check_uid_passwd(UID, PASSWORD),
 }
 

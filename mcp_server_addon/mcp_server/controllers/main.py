@@ -314,12 +314,10 @@ class McpController(http.Controller):
         call.mark("user")
         gateway._mcp_rate_limit(principal)
         call.mark("rate")
-        operation = gateway._mcp_decide(principal, model, model_method)
-        call.audit.base["operation"] = operation
+        plan = gateway._mcp_authorize(principal, model, model_method, args, kwargs)
+        call.audit.base["operation"] = plan.operation
         call.mark("decide")
-        return gateway._mcp_execute(
-            principal, model, model_method.lower(), operation, args, kwargs, call.audit
-        )
+        return gateway._mcp_execute(principal, model, model_method, plan, call.audit)
 
 
 class XmlRpcFault(Exception):

@@ -24,6 +24,25 @@ class McpEnabledModel(models.Model):
     allow_create = fields.Boolean("Create", default=False)
     allow_unlink = fields.Boolean("Delete", default=False)
     notes = fields.Text()
+    denied_read_field_ids = fields.Many2many(
+        "ir.model.fields",
+        "mcp_enabled_model_denied_read_rel",
+        "enabled_model_id",
+        "field_id",
+        string="Never Read",
+        domain="[('model_id', '=', model_id)]",
+        help="Fields MCP clients never see: left out of reads, refused in writes, domains, "
+        "grouping, ordering and exports.",
+    )
+    denied_write_field_ids = fields.Many2many(
+        "ir.model.fields",
+        "mcp_enabled_model_denied_write_rel",
+        "enabled_model_id",
+        "field_id",
+        string="Never Written",
+        domain="[('model_id', '=', model_id)]",
+        help="Fields MCP clients may read but never change.",
+    )
 
     _model_uniq = models.Constraint("UNIQUE(model_id)", "This model is already enabled for MCP access.")
 
@@ -35,6 +54,39 @@ class McpEnabledModel(models.Model):
                 raise ValidationError(self.env._("MCP's own models (%s) cannot be enabled.", name))
             if record.model_id.transient:
                 raise ValidationError(self.env._("Transient models (%s) cannot be enabled.", name))
+
+    @api.constrains("model_id", "denied_read_field_ids", "denied_write_field_ids")
+    def _check_denied_fields(self):
+        for record in self:
+            foreign = (record.denied_read_field_ids | record.denied_write_field_ids).filtered(
+                lambda f, model=record.model_id: f.model_id != model
+            )
+            if foreign:
+                raise ValidationError(
+                    self.env._("Field rules must name fields of %s.", record.model_id.model)
+                )
+
+    @api.model
+    def _mcp_field_rules(self):
+        """``{model: (fields never read, fields never written)}`` of the active enabled models."""
+        self.flush_model()
+        rules = {}
+        for table, slot in (
+            ("mcp_enabled_model_denied_read_rel", 0),
+            ("mcp_enabled_model_denied_write_rel", 1),
+        ):
+            self.env.cr.execute(
+                f"""
+                SELECT em.model_name, f.name
+                  FROM {table} rel
+                  JOIN mcp_enabled_model em ON em.id = rel.enabled_model_id
+                  JOIN ir_model_fields f ON f.id = rel.field_id
+                 WHERE em.active
+                """
+            )
+            for model, name in self.env.cr.fetchall():
+                rules.setdefault(model, (set(), set()))[slot].add(name)
+        return {model: (frozenset(r), frozenset(w)) for model, (r, w) in rules.items()}
 
     @api.model
     def _mcp_matrix_rows(self):

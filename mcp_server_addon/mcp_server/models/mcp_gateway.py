@@ -17,6 +17,7 @@ from odoo.exceptions import AccessDenied, UserError
 from odoo.service.model import call_kw, retrying
 
 from .. import native
+from . import mcp_reach
 
 _logger = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class Snapshot:
     server_timing: bool
     matrix: object
     credentials: object
+    field_rules: dict  # model -> (fields never read, fields never written)
 
 
 def _parse_bool(value, default):
@@ -128,7 +130,8 @@ class McpGateway(models.AbstractModel):
     def _mcp_snapshot(self):
         lib = self._mcp_native()
         settings = self._mcp_read_settings()
-        rows = self.env["mcp.enabled.model"].sudo()._mcp_matrix_rows()
+        enabled_models = self.env["mcp.enabled.model"].sudo()
+        rows = enabled_models._mcp_matrix_rows()
         runtime = self._mcp_runtime()
         runtime["generation"] += 1
         return Snapshot(
@@ -140,6 +143,7 @@ class McpGateway(models.AbstractModel):
             server_timing=settings["server_timing"],
             matrix=lib.PermissionMatrix(rows, runtime["generation"]),
             credentials=lib.CredentialCache(),
+            field_rules=enabled_models._mcp_field_rules(),
         )
 
     @api.model
@@ -378,6 +382,29 @@ class McpGateway(models.AbstractModel):
         ]
 
     @api.model
+    def _mcp_authorize(self, principal, model, method, args, kwargs):
+        """The one decision every surface asks for before it runs a model method: the named model
+        and method (the matrix), then everything the call reaches (:mod:`.mcp_reach`). Returns the
+        :class:`~.mcp_reach.Plan` to run, or raises :class:`McpError` 403 (or 400 for arguments
+        that cannot be analysed), naming what was missing."""
+        operation = self._mcp_decide(principal, model, method)
+        try:
+            return mcp_reach.analyse(
+                McpWorld(self.env, self._mcp_snapshot(), principal),
+                model,
+                method.lower(),
+                operation,
+                args,
+                kwargs,
+            )
+        except mcp_reach.Refusal as refusal:
+            raise McpError(
+                refusal.status,
+                refusal.message,
+                "permission_denied" if refusal.status == 403 else "error",
+            ) from None
+
+    @api.model
     def _mcp_decide(self, principal, model, method):
         """The operation ``method`` needs on ``model``, or :class:`McpError` 403."""
         allowed, what = self._mcp_snapshot().matrix.decide(model, method, principal.scope)
@@ -408,23 +435,100 @@ class McpGateway(models.AbstractModel):
         return {"model": model, "enabled": True, "operations": operations}
 
     @api.model
-    def _mcp_execute(self, principal, model, method, operation, args, kwargs, audit):
-        """Run ``model.method(*args, **kwargs)`` as the principal's user, never as superuser, with the
-        caller's context, in Odoo's retrying transaction, as Odoo's own ``execute_kw`` does."""
+    def _mcp_execute(self, principal, model, method, plan, audit):
+        """Run ``model.method`` with the plan's arguments as the principal's user, never as
+        superuser, with the caller's (trimmed) context, in Odoo's retrying transaction, as Odoo's
+        own ``execute_kw`` does. The method runs under the name it was sent with."""
         env = api.Environment(self.env.cr, principal.uid, {})
         env.transaction.default_env = env
         records = env.get(model)
         if records is None:
             raise UserError(env._("Object %s doesn't exist", model))
+        args, kwargs = plan.args, plan.kwargs
+        if plan.document_filter is not None and args:
+            args = [_readable_documents(records, args[0], *plan.document_filter), *args[1:]]
         result = retrying(partial(call_kw, records, method, args, kwargs), env)
+        if plan.fields_marks:
+            result = plan.mark_fields(result)
         record_ids = _record_ids(method, args, result)
         audit.add(
-            "resource_retrieval" if operation == "read" else "write_operation",
+            "resource_retrieval" if plan.operation == "read" else "write_operation",
             record_ids=record_ids,
             request_data=audit.request_data(args, kwargs),
             response_data=_summary(result),
         )
         return result
+
+
+class McpWorld:
+    """What :mod:`.mcp_reach` needs to know, from the registry's field metadata, the snapshot's
+    matrix and field rules, and (for documents) a few reads as superuser."""
+
+    __slots__ = ("_env", "_principal", "_registry", "_snapshot")
+    NO_RULES = (frozenset(), frozenset())
+
+    def __init__(self, env, snapshot, principal):
+        self._env = env
+        self._snapshot = snapshot
+        self._principal = principal
+        self._registry = env.registry
+
+    def _model(self, model):
+        return self._registry.models.get(model)
+
+    def field(self, model, name):
+        cls = self._model(model)
+        return cls._fields.get(name) if cls is not None else None
+
+    def fields(self, model):
+        cls = self._model(model)
+        return list(cls._fields) if cls is not None else []
+
+    def inherits(self, model):
+        cls = self._model(model)
+        return dict(cls._inherits) if cls is not None else {}
+
+    def rec_names(self, model):
+        cls = self._model(model)
+        return cls._rec_names_search if cls is not None else None
+
+    def rec_name(self, model):
+        cls = self._model(model)
+        return cls._rec_name if cls is not None else None
+
+    def rights(self, model):
+        return self._snapshot.matrix.rights(model, self._principal.scope)
+
+    def enabled_models(self):
+        return [m[0] for m in self._snapshot.matrix.models(self._principal.scope)]
+
+    def denied(self, model):
+        return self._snapshot.field_rules.get(model, self.NO_RULES)
+
+    def owners(self, model, ids):
+        path = mcp_reach.DOCUMENT_MODELS[model]
+        records = self._env[model].sudo().with_context(active_test=False).browse(ids).exists()
+        return {name for name in records.mapped(path) if name}
+
+    def ir_model_name(self, model_id):
+        if not isinstance(model_id, int) or isinstance(model_id, bool):
+            return None
+        return self._env["ir.model"].sudo().browse(model_id).exists().model or None
+
+    def companies(self):
+        return self._env["res.users"].sudo().browse(self._principal.uid).company_ids.ids
+
+
+def _readable_documents(records, ids, path, readable):
+    """The ids of a document model's records (read as the caller) that belong to a readable model,
+    in the order asked; the others are left out, as if they did not exist."""
+    single = isinstance(ids, int) and not isinstance(ids, bool)
+    wanted = [ids] if single else list(ids) if isinstance(ids, (list, tuple)) else []
+    wanted = [i for i in wanted if isinstance(i, int) and not isinstance(i, bool)]
+    kept = set(
+        records.with_context(active_test=False).search([("id", "in", wanted), (path, "in", readable)]).ids
+    )
+    return [i for i in wanted if i in kept]
 
 
 def _record_ids(method, args, result):

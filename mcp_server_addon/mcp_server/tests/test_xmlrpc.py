@@ -76,8 +76,12 @@ class TestXmlRpcObject(McpCase):
                 self.execute(uid, self.mcp_key, model, method, [[]])
         self.assertTrue(self.logs(event_type="permission_denied", user_id=uid))
 
-    def test_method_names_are_case_insensitive(self):
-        count = self.execute(self.mcp_user.id, self.mcp_key, "res.partner", "SEARCH_COUNT", [[]])
+    def test_method_map_is_case_insensitive_but_the_name_runs_as_sent(self):
+        # the map knows SEARCH_COUNT (no MCP refusal), but Odoo has no method of that name
+        with self.assertFault(1) as ctx:
+            self.execute(self.mcp_user.id, self.mcp_key, "res.partner", "SEARCH_COUNT", [[]])
+        self.assertIn("does not exist", ctx.fault.faultString)
+        count = self.execute(self.mcp_user.id, self.mcp_key, "res.partner", "search_count", [[]])
         self.assertIsInstance(count, int)
 
     def test_rate_limit(self):
