@@ -73,7 +73,12 @@ def test_messages_of_disabled_models_stay_hidden(stack: Stack):
     marker = f"E2E hidden {uuid.uuid4().hex[:8]}"
     user_partner = stack.admin("res.users", "read", [2], ["partner_id"])[0]["partner_id"][0]
     stack.admin("res.partner", "message_post", [user_partner], body=marker)
-    # a message on res.users (not enabled) is invisible; the partner's one is listed
-    stack.admin("res.users", "message_post", [2], body=marker)
+    # a message on res.currency (not enabled) is invisible; the partner's one is listed
+    currency = stack.admin("res.currency", "search", [], limit=1)[0]
+    stack.admin(
+        "mail.message",
+        "create",
+        {"model": "res.currency", "res_id": currency, "body": marker, "message_type": "comment"},
+    )
     rows = gate(stack, "mail.message", "search_read", [[("body", "ilike", marker)]], {"fields": ["model"]})
     assert {r["model"] for r in rows} == {"res.partner"}
