@@ -70,22 +70,24 @@ class McpEnabledModel(models.Model):
     def _mcp_field_rules(self):
         """``{model: (fields never read, fields never written)}`` of the active enabled models."""
         self.flush_model()
+        self.env.cr.execute(
+            """
+            SELECT em.model_name, f.name, 0
+              FROM mcp_enabled_model_denied_read_rel rel
+              JOIN mcp_enabled_model em ON em.id = rel.enabled_model_id
+              JOIN ir_model_fields f ON f.id = rel.field_id
+             WHERE em.active
+            UNION ALL
+            SELECT em.model_name, f.name, 1
+              FROM mcp_enabled_model_denied_write_rel rel
+              JOIN mcp_enabled_model em ON em.id = rel.enabled_model_id
+              JOIN ir_model_fields f ON f.id = rel.field_id
+             WHERE em.active
+            """
+        )
         rules = {}
-        for table, slot in (
-            ("mcp_enabled_model_denied_read_rel", 0),
-            ("mcp_enabled_model_denied_write_rel", 1),
-        ):
-            self.env.cr.execute(
-                f"""
-                SELECT em.model_name, f.name
-                  FROM {table} rel
-                  JOIN mcp_enabled_model em ON em.id = rel.enabled_model_id
-                  JOIN ir_model_fields f ON f.id = rel.field_id
-                 WHERE em.active
-                """
-            )
-            for model, name in self.env.cr.fetchall():
-                rules.setdefault(model, (set(), set()))[slot].add(name)
+        for model, name, slot in self.env.cr.fetchall():
+            rules.setdefault(model, (set(), set()))[slot].add(name)
         return {model: (frozenset(r), frozenset(w)) for model, (r, w) in rules.items()}
 
     @api.model
