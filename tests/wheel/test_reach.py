@@ -252,6 +252,10 @@ def test_messages_and_attachments_follow_their_owner(world):
 def test_field_rules(world):
     plan = analyse(world, "partner", "read", [[1], ["name", "vat"]])
     assert plan.args[1] == ["name"]
+    plan = analyse(world, "partner", "read", [[1], ["vat"]])
+    assert plan.args[1] == ["id"], "asking for denied fields only must not read every field"
+    plan = analyse(world, "partner", "read", [[1]])
+    assert "vat" not in plan.kwargs["fields"] and "name" in plan.kwargs["fields"]
     plan = analyse(world, "partner", "search_read", [[]], {"fields": []})
     assert "vat" not in plan.kwargs["fields"] and "name" in plan.kwargs["fields"]
     assert not allowed(lambda: analyse(world, "partner", "search", [[("vat", "=", 1)]]))

@@ -379,7 +379,8 @@ class Reach:
             if "." in name:
                 self.path(model, name)
             kept.append(name)
-        return kept
+        # an empty list would read every field: a request for denied fields only reads the ids
+        return kept or ["id"]
 
     def specification(self, model, spec, depth=0):
         """A ``web_read`` specification with denied fields left out; nested reads need read."""
@@ -715,6 +716,8 @@ def analyse(world, model, method, operation, args, kwargs):
             if value is not None and value is not False:
                 raise Refusal(403, f"Access denied by MCP: {method} runs as the caller only.")
 
+    if method in ("read", "search_read") and not bound.of(FIELDS) and no_read:
+        bound.kwargs["fields"] = reach.read_fields(model, None)  # no list named: all but the denied
     if method == "message_post":
         extra = sorted(set(bound.kwargs) - MESSAGE_POST_KWARGS - {"context"})
         if extra:

@@ -307,6 +307,8 @@ class TestReach(McpCase):
         row = self.call("res.partner", "read", [[pid], ["name", "vat", "ref"]])[0]
         self.assertEqual((row["name"], row["ref"]), ("Reach Partner", "R-1"))
         self.assertNotIn("vat", row)
+        self.assertEqual(self.call("res.partner", "read", [[pid], ["vat"]]), [{"id": pid}])
+        self.assertNotIn("vat", self.call("res.partner", "read", [[pid]])[0])
         row = self.call("res.partner", "search_read", [[("id", "=", pid)]], {"fields": []})[0]
         self.assertNotIn("vat", row)
         self.assertIn("email", row)
