@@ -25,7 +25,7 @@ by_key = gw._mcp_check_uid_secret(UID, ODOO_KEY)  # fills the credential cache
 by_mcp = gw._mcp_check_uid_secret(UID, MCP_KEY)
 users._check_uid_passwd(UID, PASSWORD)  # fills Odoo's own ormcache
 
-DOMAIN5_ARGS = [['&', '&', '&', '&', ('name', 'ilike', 'a'), ('country_id.code', '=', 'BE'),
+DOMAIN5_ARGS = [['&', '&', '&', '&', ('name', 'ilike', 'a'), ('parent_id.name', 'ilike', 'a'),
                  ('active', '=', True), ('email', '!=', False), ('parent_id', '=', False)]]
 NESTED_ARGS = [[1], {'name': 'x',
                      'child_ids': [[0, 0, {'name': 'c', 'child_ids': [[0, 0, {'name': 'g'}]]}],
