@@ -299,5 +299,7 @@ def test_malformed_arguments_are_clear_errors(world):
         with pytest.raises(reach.Refusal) as info:
             analyse(world, "partner", method, args, kwargs)
         assert info.value.status == 400, (method, args)
+    with pytest.raises(reach.Refusal, match="cannot be checked"):
+        analyse(world, "partner", "action_unknown", [[1]])
     with pytest.raises(reach.Refusal, match="skips access rules"):
         analyse(world, "partner", "search", [[("user_ids", "any!", [])]])

@@ -661,6 +661,8 @@ def analyse(world, model, method, operation, args, kwargs):
     ``method`` is the lowercase name the method map matched; ``operation`` the right it needs on
     ``model`` (already checked by the matrix).
     """
+    if method not in SIGNATURES:  # a method the map allows must have its arguments described here
+        raise Refusal(403, f"Access denied by MCP: the arguments of '{method}' cannot be checked.")
     reach = Reach(world)
     bound = _Arguments(method, args, kwargs)
     if "context" in bound.kwargs:
