@@ -303,3 +303,9 @@ def test_malformed_arguments_are_clear_errors(world):
         analyse(world, "partner", "action_unknown", [[1]])
     with pytest.raises(reach.Refusal, match="skips access rules"):
         analyse(world, "partner", "search", [[("user_ids", "any!", [])]])
+
+
+def test_every_mapped_method_has_its_arguments_described():
+    from tests.oracle import METHOD_OPS
+
+    assert set(METHOD_OPS) <= set(reach.SIGNATURES)
