@@ -336,7 +336,7 @@ class TestReach(McpCase):
         doomed = self.su["res.partner"].create({"name": "Doomed"})
         with self.assertFault(1) as ctx:
             self.call("res.partner", "Unlink", [[doomed.id]])
-        self.assertIn("res.partner.Unlink", ctx.fault.faultString)
+        self.assertIn("Unlink", ctx.fault.faultString)
         self.assertTrue(doomed.exists(), "'Unlink' is not run as 'unlink'")
         self.assertTrue(self.call("res.partner", "unlink", [[doomed.id]]))
         self.assertFalse(doomed.exists())
