@@ -1,6 +1,6 @@
 {
     "name": "MCP Server",
-    "version": "19.0.1.0.0",
+    "version": "1.0.0",
     "summary": "Let AI assistants (MCP clients) work with Odoo data, safely: per-model rights, keys, "
     "rate limiting and an audit log, with a native (Rust) core",
     "description": """

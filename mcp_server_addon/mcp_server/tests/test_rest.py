@@ -1,6 +1,7 @@
 import re
 from datetime import datetime, timedelta
 
+from odoo import release
 from odoo.fields import Command
 from odoo.tests import tagged
 
@@ -17,7 +18,7 @@ class TestRest(McpCase):
         self.assertTrue(response.headers["Content-Type"].startswith("application/json"))
         body = response.json()
         self.assertIs(body["success"], True)
-        self.assertEqual(body["data"], {"status": "ok", "mcp_server_version": "19.0.1.0.0"})
+        self.assertEqual(body["data"], {"status": "ok", "mcp_server_version": f"{release.serie}.1.0.0"})
         self.assertRegex(body["meta"]["timestamp"], TIMESTAMP_RE)
 
     def test_disabled_answers_503_everywhere(self):
@@ -158,8 +159,8 @@ class TestRest(McpCase):
         data = response.json()["data"]
         self.assertEqual(data["db_name"], self.env.cr.dbname)
         self.assertEqual(data["enabled_mcp_models"], 2)
-        self.assertEqual(data["mcp_server_version"], "19.0.1.0.0")
-        self.assertTrue(data["odoo_version"].startswith("19.0"))
+        self.assertEqual(data["mcp_server_version"], f"{release.serie}.1.0.0")
+        self.assertTrue(data["odoo_version"].startswith(release.serie))
         self.assertEqual(
             set(data),
             {
