@@ -30,6 +30,7 @@ The hot paths (key hashing, rate limiting, permission decisions, XML-RPC codec) 
         "wizard/mcp_api_key_wizard_views.xml",
         "views/res_config_settings_views.xml",
         "views/mcp_menus.xml",
+        "data/series_data.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -14,9 +14,9 @@ from functools import partial
 
 from odoo import api, models, tools
 from odoo.exceptions import AccessDenied, UserError
-from odoo.service.model import call_kw, retrying
+from odoo.service.model import retrying
 
-from .. import native
+from .. import compat, native
 
 _logger = logging.getLogger(__name__)
 
@@ -280,7 +280,7 @@ class McpGateway(models.AbstractModel):
         if secret.startswith(MCP_KEY_PREFIX):
             raise AccessDenied()  # an MCP key is never a password
         # A password (or a key Odoo would accept that is not of rpc scope): core's check.
-        self.env["res.users"].sudo()._check_uid_passwd(uid, secret)
+        compat.check_uid_password(self.env["res.users"].sudo(), uid, secret)
         return Principal(uid, "password")
 
     @api.model
@@ -296,9 +296,9 @@ class McpGateway(models.AbstractModel):
             return False
         credential = {"login": login, "password": secret, "type": "password"}
         try:
-            return self.env["res.users"].authenticate(
-                credential, {**(user_agent_env or {}), "interactive": False}
-            )["uid"]
+            return compat.authenticate(
+                self.env["res.users"], credential, {**(user_agent_env or {}), "interactive": False}
+            )
         except AccessDenied:
             return False
 
@@ -416,7 +416,7 @@ class McpGateway(models.AbstractModel):
         records = env.get(model)
         if records is None:
             raise UserError(env._("Object %s doesn't exist", model))
-        result = retrying(partial(call_kw, records, method, args, kwargs), env)
+        result = retrying(partial(compat.call_kw, records, method, args, kwargs), env)
         record_ids = _record_ids(method, args, result)
         audit.add(
             "resource_retrieval" if operation == "read" else "write_operation",

@@ -5,6 +5,7 @@ from odoo import release
 from odoo.fields import Command
 from odoo.tests import tagged
 
+from .. import compat
 from .common import PASSWORD, McpCase
 
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$")
@@ -239,5 +240,5 @@ class TestRest(McpCase):
         group = self.env.ref("mcp_server.group_mcp_user")
         group.user_ids = [Command.unlink(self.other_user.id)]  # through the group, not the user
         self.assertRestError(self.rest("/mcp/auth/validate", key), 403)
-        self.other_user.group_ids = [Command.link(group.id)]  # through the user
+        self.other_user[compat.USER_GROUPS] = [Command.link(group.id)]  # through the user
         self.assertEqual(self.rest("/mcp/auth/validate", key).status_code, 200)
