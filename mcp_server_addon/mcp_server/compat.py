@@ -104,3 +104,20 @@ def load_series_data(env):
     admin = env.ref("mcp_server.group_mcp_admin")
     for action in ADMIN_ACTIONS:
         env.ref(action).write({ACTION_GROUPS: [(6, 0, admin.ids)]})
+
+
+# ----------------------------------------------------------------------
+# Odoo's own XML-RPC
+# ----------------------------------------------------------------------
+def odoo_xmlrpc_dumps():
+    """Odoo's XML-RPC marshaller: in ``base`` (18.0), in the ``rpc`` addon (19.0)."""
+    if IS_18:
+        from odoo.addons.base.controllers.rpc import dumps
+    else:
+        from odoo.addons.rpc.controllers.xmlrpc import dumps
+    return dumps
+
+
+#: The ormcache emptied on any change of group membership: 19.0's "stable"; 18.0 has no such cache
+#: and empties "default" then.
+USER_CACHE = "default" if IS_18 else "stable"

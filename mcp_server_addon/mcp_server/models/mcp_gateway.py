@@ -325,7 +325,7 @@ class McpGateway(models.AbstractModel):
             )
 
     @api.model
-    @tools.ormcache("uid", cache="stable")
+    @tools.ormcache("uid", cache=compat.USER_CACHE)
     def _mcp_user_status(self, uid):
         """``(active, in MCP User)`` of a user: no query on the hot path. Kept in Odoo's 'stable'
         cache, which Odoo empties on any change of group membership (``res.groups`` or

@@ -12,12 +12,12 @@ class ResUsers(models.Model):
     def write(self, vals):
         result = super().write(vals)
         if MCP_USER_FIELDS & set(vals):
-            self.env.registry.clear_cache("default", "stable")
+            self.env.registry.clear_cache(*{"default", compat.USER_CACHE})
         return result
 
     def unlink(self):
         result = super().unlink()
-        self.env.registry.clear_cache("default", "stable")
+        self.env.registry.clear_cache(*{"default", compat.USER_CACHE})
         return result
 
     @api.model
