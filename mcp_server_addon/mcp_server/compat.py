@@ -121,3 +121,13 @@ def odoo_xmlrpc_dumps():
 #: The ormcache emptied on any change of group membership: 19.0's "stable"; 18.0 has no such cache
 #: and empties "default" then.
 USER_CACHE = "default" if IS_18 else "stable"
+
+#: ``res.groups``: its users (``users`` in 18.0).
+GROUP_USERS = "users" if IS_18 else "user_ids"
+
+
+def set_default_env(env):
+    """Make ``env`` the transaction's default environment, as 19.0's ``execute_kw`` does (18.0 has
+    no such notion)."""
+    if not IS_18:
+        env.transaction.default_env = env

@@ -412,7 +412,7 @@ class McpGateway(models.AbstractModel):
         """Run ``model.method(*args, **kwargs)`` as the principal's user, never as superuser, with the
         caller's context, in Odoo's retrying transaction, as Odoo's own ``execute_kw`` does."""
         env = api.Environment(self.env.cr, principal.uid, {})
-        env.transaction.default_env = env
+        compat.set_default_env(env)
         records = env.get(model)
         if records is None:
             raise UserError(env._("Object %s doesn't exist", model))

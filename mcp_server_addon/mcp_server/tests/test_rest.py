@@ -238,7 +238,7 @@ class TestRest(McpCase):
         key = self.new_odoo_key(self.other_user)
         self.assertEqual(self.rest("/mcp/auth/validate", key).status_code, 200)
         group = self.env.ref("mcp_server.group_mcp_user")
-        group.user_ids = [Command.unlink(self.other_user.id)]  # through the group, not the user
+        group[compat.GROUP_USERS] = [Command.unlink(self.other_user.id)]  # through the group, not the user
         self.assertRestError(self.rest("/mcp/auth/validate", key), 403)
         self.other_user[compat.USER_GROUPS] = [Command.link(group.id)]  # through the user
         self.assertEqual(self.rest("/mcp/auth/validate", key).status_code, 200)
