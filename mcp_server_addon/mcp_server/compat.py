@@ -92,11 +92,19 @@ def load_series_data(env):
     administrators' actions. Run by ``data/series_data.xml`` on every install and update."""
     if IS_18:
         model, xml_id = "ir.module.category", "mcp_server.module_category_mcp_server"
-        values = {"name": "MCP Server", "sequence": 60, "parent_id": env.ref("base.module_category_administration").id}
+        values = {
+            "name": "MCP Server",
+            "sequence": 60,
+            "parent_id": env.ref("base.module_category_administration").id,
+        }
         link = "category_id"
     else:
         model, xml_id = "res.groups.privilege", "mcp_server.res_groups_privilege_mcp_server"
-        values = {"name": "MCP Server", "sequence": 60, "category_id": env.ref("base.module_category_administration").id}
+        values = {
+            "name": "MCP Server",
+            "sequence": 60,
+            "category_id": env.ref("base.module_category_administration").id,
+        }
         link = "privilege_id"
     holder = env[model]._load_records([{"xml_id": xml_id, "values": values, "noupdate": False}], update=True)
     for sequence, group in enumerate(GROUPS, 1):

@@ -28,7 +28,9 @@ class McpEnabledModel(models.Model):
     notes = fields.Text()
 
     locals().update(
-        compat.unique_constraint("model_uniq", "UNIQUE(model_id)", "This model is already enabled for MCP access.")
+        compat.unique_constraint(
+            "model_uniq", "UNIQUE(model_id)", "This model is already enabled for MCP access."
+        )
     )
 
     @api.constrains("model_id")

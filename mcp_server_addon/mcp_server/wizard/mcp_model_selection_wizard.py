@@ -42,7 +42,8 @@ class McpModelSelectionWizard(models.TransientModel):
             ("model", "not in", [name for name, cls in self.env.registry.items() if cls._abstract]),
             ("id", "not in", enabled.ids),
         ]
-        domain += [("model", "not =like", _like_prefix(prefix)) for prefix in EXCLUDED_PREFIXES]
+        for prefix in EXCLUDED_PREFIXES:  # "not =like" is 19.0 only
+            domain += ["!", ("model", "=like", _like_prefix(prefix))]
         return domain
 
     @api.model
