@@ -1,6 +1,6 @@
 {
     "name": "MCP Server",
-    "version": "19.0.1.0.0",
+    "version": "1.0.0",
     "summary": "Let AI assistants (MCP clients) work with Odoo data, safely: per-model rights, keys, "
     "rate limiting and an audit log, with a native (Rust) core",
     "description": """
@@ -30,6 +30,7 @@ The hot paths (key hashing, rate limiting, permission decisions, XML-RPC codec) 
         "wizard/mcp_api_key_wizard_views.xml",
         "views/res_config_settings_views.xml",
         "views/mcp_menus.xml",
+        "data/series_data.xml",
     ],
     "assets": {
         "web.assets_tests": [

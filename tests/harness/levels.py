@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from .odoo_env import REPO, PgCluster, find_odoo, install_wheel, log, run_odoo
+from .odoo_env import REPO, Odoo, PgCluster, find_odoos, install_wheel, log, run_odoo
 
 ODOO_RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
 CARGO_RESULT_RE = re.compile(r"test result: (\w+)\. (\d+) passed; (\d+) failed; (\d+) ignored")
@@ -89,14 +89,10 @@ def run_pytest(level: str, path: str, extra_env: dict[str, str] | None = None) -
         return res
 
 
-def run_l2(verbose: bool = True) -> Result:
-    res = Result("L2 odoo --test-tags=/mcp_server")
-    odoo, reason = find_odoo()
-    if odoo is None:
-        res.skipped_reason = f"no Odoo found ({reason})"
-        return res
+def run_l2(odoo: Odoo, verbose: bool = True) -> Result:
+    res = Result(f"L2 {odoo.label}")
     install_wheel(odoo.python)
-    db = f"mcp_l2_{os.getpid()}"
+    db = f"mcp_l2_{odoo.label}_{os.getpid()}"
     with tempfile.TemporaryDirectory(prefix="mcp-l2-") as tmp, PgCluster.from_env_or_new() as pg:
         logfile = Path(tmp) / "odoo.log"
         started = time.monotonic()
@@ -113,6 +109,7 @@ def run_l2(verbose: bool = True) -> Result:
                 "--stop-after-init",
                 "--http-port",
                 str(_free_port()),
+                "--http-interface=127.0.0.1",
                 "--log-level=info",
                 log=logfile,
                 timeout=3000,
@@ -120,7 +117,7 @@ def run_l2(verbose: bool = True) -> Result:
         finally:
             pg.drop_db(db)
         text = logfile.read_text(errors="replace")
-        keep = REPO / ".work" / "l2-odoo.log"
+        keep = REPO / ".work" / f"l2-{odoo.label}.log"
         keep.parent.mkdir(exist_ok=True)
         keep.write_text(text)
         if verbose:
@@ -161,11 +158,25 @@ def _odoo_log_digest(text: str) -> str:
     return "\n".join(keep[-400:]) + "\n"
 
 
-def run_l3() -> Result:
-    odoo, reason = find_odoo()
-    if odoo is None:
-        return Result("L3 end-to-end (mcp-server-odoo)", skipped_reason=f"no Odoo found ({reason})")
-    return run_pytest("L3 end-to-end (mcp-server-odoo)", "tests/e2e")
+def run_l3(odoo: Odoo) -> Result:
+    install_wheel(odoo.python)
+    return run_pytest(f"L3 {odoo.label}", "tests/e2e", extra_env=odoo.env())
+
+
+def per_series(level: str, runner) -> list:
+    """``(name, thunk)`` per series the harness is pointed at; a series not found is SKIPPED."""
+    runs = []
+    for odoo, reason in find_odoos():
+        if odoo is None:
+            runs.append(lambda reason=reason: Result(f"{level} {_label_of(reason)}", skipped_reason=reason))
+        else:
+            runs.append(lambda odoo=odoo: runner(odoo))
+    return runs
+
+
+def _label_of(reason: str) -> str:
+    match = re.search(r"odoo(\d+)", reason)
+    return f"odoo{match.group(1)}" if match else "odoo"
 
 
 def run_lint() -> Result:
@@ -193,9 +204,12 @@ def run_lint() -> Result:
 
 
 def main_l2(_argv: list[str]) -> int:
-    res = run_l2()
-    print(res.line(), flush=True)
-    return 0 if res.ok else 1
+    ok = True
+    for run in per_series("L2", run_l2):
+        res = run()
+        print(res.line(), flush=True)
+        ok = ok and res.ok
+    return 0 if ok else 1
 
 
 def main_test(argv: list[str]) -> int:
@@ -204,8 +218,8 @@ def main_test(argv: list[str]) -> int:
         ("lint", run_lint),
         ("l0", run_l0),
         ("l1", lambda: run_pytest("L1 pytest (wheel)", "tests/wheel")),
-        ("l2", run_l2),
-        ("l3", run_l3),
+        *(("l2", run) for run in per_series("L2", run_l2)),
+        *(("l3", run) for run in per_series("L3", run_l3)),
     ]
     results = []
     for name, runner in runners:

@@ -17,6 +17,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 ADDONS = REPO / "mcp_server_addon"
 DEFAULT_ODOO_ROOT = Path("/opt/odoo19")
+#: The series this addon supports, each with where it is looked for when ``ODOO_BIN`` is not set.
+SUPPORTED_SERIES = {"19.0": Path("/opt/odoo19"), "18.0": Path("/opt/odoo18")}
 DB_USER = "odoo"
 
 
@@ -24,6 +26,16 @@ DB_USER = "odoo"
 class Odoo:
     bin: Path
     python: Path
+    serie: str = "19.0"
+
+    @property
+    def label(self) -> str:
+        """``odoo19``, ``odoo18``: how summary lines name the series."""
+        return "odoo" + self.serie.split(".")[0]
+
+    def env(self) -> dict[str, str]:
+        """``ODOO_BIN``/``ODOO_PYTHON`` naming this Odoo, for a child process (L3, benches)."""
+        return {"ODOO_BIN": str(self.bin), "ODOO_PYTHON": str(self.python)}
 
     @property
     def root(self) -> Path:
@@ -42,18 +54,36 @@ class Odoo:
 
 
 def find_odoo() -> tuple[Odoo | None, str]:
-    """The Odoo to test against, or ``None`` with the reason, said plainly."""
-    env_bin, env_python = os.environ.get("ODOO_BIN"), os.environ.get("ODOO_PYTHON")
-    odoo_bin = Path(env_bin) if env_bin else DEFAULT_ODOO_ROOT / "odoo-bin"
+    """The Odoo to test against (``ODOO_BIN``/``ODOO_PYTHON``, else the first default found), or
+    ``None`` with the reason, said plainly."""
+    found = find_odoos()
+    for odoo, reason in found:
+        if odoo is not None:
+            return odoo, reason
+    return None, "; ".join(reason for _odoo, reason in found)
+
+
+def find_odoos() -> list[tuple[Odoo | None, str]]:
+    """Every Odoo the harness is pointed at: the one ``ODOO_BIN``/``ODOO_PYTHON`` name, or else each
+    supported series at its default place. A series not found is ``(None, reason)``."""
+    env_bin = os.environ.get("ODOO_BIN")
+    if env_bin:
+        return [_probe(Path(env_bin), os.environ.get("ODOO_PYTHON"), "ODOO_BIN")]
+    return [
+        _probe(root / "odoo-bin", None, f"the default for {serie}", expect=serie)
+        for serie, root in SUPPORTED_SERIES.items()
+    ]
+
+
+def _probe(odoo_bin: Path, env_python: str | None, where: str, expect: str | None = None):
     if env_python:
         python = Path(env_python)
     else:
         python = odoo_bin.resolve().parent / ".venv" / "bin" / "python" if odoo_bin.exists() else None
-    where = "ODOO_BIN" if env_bin else f"the default {odoo_bin}"
     if not odoo_bin.is_file():
         return None, (
-            f"no odoo-bin at {odoo_bin} ({where}); point ODOO_BIN at an Odoo 19.0 odoo-bin and "
-            "ODOO_PYTHON at the Python that runs it"
+            f"no odoo-bin at {odoo_bin} ({where}); point ODOO_BIN at an Odoo "
+            f"{' or '.join(SUPPORTED_SERIES)} odoo-bin and ODOO_PYTHON at the Python that runs it"
         )
     if python is None or not python.exists():
         return None, (
@@ -77,9 +107,10 @@ def find_odoo() -> tuple[Odoo | None, str]:
             None,
             f"{python} cannot import Odoo from {odoo_bin.parent}: {check.stderr.strip().splitlines()[-1:]}",
         )
-    if serie != "19.0":
-        return None, f"Odoo at {odoo_bin.parent} is {serie!r}, this addon needs 19.0"
-    return Odoo(odoo_bin, python), f"Odoo 19.0 at {odoo_bin.parent} run by {python}"
+    if serie not in SUPPORTED_SERIES or (expect and serie != expect):
+        wanted = expect or " or ".join(SUPPORTED_SERIES)
+        return None, f"Odoo at {odoo_bin.parent} is {serie!r}, expected {wanted}"
+    return Odoo(odoo_bin, python, serie), f"Odoo {serie} at {odoo_bin.parent} run by {python}"
 
 
 def free_port() -> int:

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .. import compat
+
 
 class McpEnabledModel(models.Model):
     _name = "mcp.enabled.model"
@@ -44,7 +46,11 @@ class McpEnabledModel(models.Model):
         help="Fields MCP clients may read but never change.",
     )
 
-    _model_uniq = models.Constraint("UNIQUE(model_id)", "This model is already enabled for MCP access.")
+    locals().update(
+        compat.unique_constraint(
+            "model_uniq", "UNIQUE(model_id)", "This model is already enabled for MCP access."
+        )
+    )
 
     @api.constrains("model_id")
     def _check_model_id(self):

@@ -14,9 +14,9 @@ from functools import partial
 
 from odoo import api, models, tools
 from odoo.exceptions import AccessDenied, UserError
-from odoo.service.model import call_kw, retrying
+from odoo.service.model import retrying
 
-from .. import native
+from .. import compat, native
 from . import mcp_reach
 
 _logger = logging.getLogger(__name__)
@@ -284,7 +284,7 @@ class McpGateway(models.AbstractModel):
         if secret.startswith(MCP_KEY_PREFIX):
             raise AccessDenied()  # an MCP key is never a password
         # A password (or a key Odoo would accept that is not of rpc scope): core's check.
-        self.env["res.users"].sudo()._check_uid_passwd(uid, secret)
+        compat.check_uid_password(self.env["res.users"].sudo(), uid, secret)
         return Principal(uid, "password")
 
     @api.model
@@ -300,9 +300,9 @@ class McpGateway(models.AbstractModel):
             return False
         credential = {"login": login, "password": secret, "type": "password"}
         try:
-            return self.env["res.users"].authenticate(
-                credential, {**(user_agent_env or {}), "interactive": False}
-            )["uid"]
+            return compat.authenticate(
+                self.env["res.users"], credential, {**(user_agent_env or {}), "interactive": False}
+            )
         except AccessDenied:
             return False
 
@@ -329,7 +329,7 @@ class McpGateway(models.AbstractModel):
             )
 
     @api.model
-    @tools.ormcache("uid", cache="stable")
+    @tools.ormcache("uid", cache=compat.USER_CACHE)
     def _mcp_user_status(self, uid):
         """``(active, in MCP User)`` of a user: no query on the hot path. Kept in Odoo's 'stable'
         cache, which Odoo empties on any change of group membership (``res.groups`` or
@@ -440,14 +440,14 @@ class McpGateway(models.AbstractModel):
         superuser, with the caller's (trimmed) context, in Odoo's retrying transaction, as Odoo's
         own ``execute_kw`` does. The method runs under the name it was sent with."""
         env = api.Environment(self.env.cr, principal.uid, {})
-        env.transaction.default_env = env
+        compat.set_default_env(env)
         records = env.get(model)
         if records is None:
             raise UserError(env._("Object %s doesn't exist", model))
         args, kwargs = plan.args, plan.kwargs
         if plan.document_filter is not None and args:
             args = [_readable_documents(records, args[0], *plan.document_filter), *args[1:]]
-        result = retrying(partial(call_kw, records, method, args, kwargs), env)
+        result = retrying(partial(compat.call_kw, records, method, args, kwargs), env)
         if plan.fields_marks:
             result = plan.mark_fields(result)
         record_ids = _record_ids(method, args, result)

@@ -2,6 +2,8 @@ import xmlrpc.client
 
 from odoo.tests import HttpCase, new_test_user
 
+from .. import compat
+
 PASSWORD = "Mcp-Test-Password-42"
 
 
@@ -45,7 +47,7 @@ class McpCase(HttpCase):
         super().setUp()
         # the gate's snapshot and user states are ormcached: a previous test's rolled-back data
         # must not linger there
-        self.env.registry.clear_cache("default", "stable")
+        self.env.registry.clear_cache(*{"default", compat.USER_CACHE})
         # rate limiters (requests, audit-row throttle) live per registry: start each test afresh
         self.env.registry.__dict__.pop("_mcp_runtime", None)
 

@@ -5,13 +5,14 @@ from collections import defaultdict
 from datetime import date, datetime
 
 from markupsafe import Markup
-from odoo.addons.rpc.controllers.xmlrpc import dumps as odoo_dumps
 from odoo.fields import Command
 from odoo.tests import TransactionCase, tagged
 from odoo.tools.misc import frozendict
 
-from .. import native
+from .. import compat, native
 from ..controllers.main import marshal_default
+
+odoo_dumps = compat.odoo_xmlrpc_dumps()
 
 
 @tagged("post_install", "-at_install")

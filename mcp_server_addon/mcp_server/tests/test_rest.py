@@ -1,9 +1,11 @@
 import re
 from datetime import datetime, timedelta
 
+from odoo import release
 from odoo.fields import Command
 from odoo.tests import tagged
 
+from .. import compat
 from .common import PASSWORD, McpCase
 
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$")
@@ -17,7 +19,7 @@ class TestRest(McpCase):
         self.assertTrue(response.headers["Content-Type"].startswith("application/json"))
         body = response.json()
         self.assertIs(body["success"], True)
-        self.assertEqual(body["data"], {"status": "ok", "mcp_server_version": "19.0.1.0.0"})
+        self.assertEqual(body["data"], {"status": "ok", "mcp_server_version": f"{release.serie}.1.0.0"})
         self.assertRegex(body["meta"]["timestamp"], TIMESTAMP_RE)
 
     def test_disabled_answers_503_everywhere(self):
@@ -158,8 +160,8 @@ class TestRest(McpCase):
         data = response.json()["data"]
         self.assertEqual(data["db_name"], self.env.cr.dbname)
         self.assertEqual(data["enabled_mcp_models"], 2)
-        self.assertEqual(data["mcp_server_version"], "19.0.1.0.0")
-        self.assertTrue(data["odoo_version"].startswith("19.0"))
+        self.assertEqual(data["mcp_server_version"], f"{release.serie}.1.0.0")
+        self.assertTrue(data["odoo_version"].startswith(release.serie))
         self.assertEqual(
             set(data),
             {
@@ -236,7 +238,7 @@ class TestRest(McpCase):
         key = self.new_odoo_key(self.other_user)
         self.assertEqual(self.rest("/mcp/auth/validate", key).status_code, 200)
         group = self.env.ref("mcp_server.group_mcp_user")
-        group.user_ids = [Command.unlink(self.other_user.id)]  # through the group, not the user
+        group[compat.GROUP_USERS] = [Command.unlink(self.other_user.id)]  # through the group, not the user
         self.assertRestError(self.rest("/mcp/auth/validate", key), 403)
-        self.other_user.group_ids = [Command.link(group.id)]  # through the user
+        self.other_user[compat.USER_GROUPS] = [Command.link(group.id)]  # through the user
         self.assertEqual(self.rest("/mcp/auth/validate", key).status_code, 200)

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from .. import compat
+
 
 class McpApiKeyWizard(models.TransientModel):
     _name = "mcp.api.key.wizard"
@@ -13,7 +15,7 @@ class McpApiKeyWizard(models.TransientModel):
         "res.users",
         required=True,
         default=lambda self: self.env.user,
-        domain=lambda self: [("all_group_ids", "in", self.env.ref("mcp_server.group_mcp_user").ids)],
+        domain=lambda self: [(compat.USER_ALL_GROUPS, "in", self.env.ref("mcp_server.group_mcp_user").ids)],
     )
     is_mcp_admin = fields.Boolean(compute="_compute_is_mcp_admin")
     scope = fields.Char(

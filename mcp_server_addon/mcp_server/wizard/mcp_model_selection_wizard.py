@@ -11,7 +11,9 @@ def _like_prefix(prefix):
 
 
 def _is_excluded(model):
-    return model.transient or model.abstract or model.model.startswith(EXCLUDED_PREFIXES)
+    registry = model.env.registry
+    abstract = model.model in registry and registry[model.model]._abstract
+    return model.transient or abstract or model.model.startswith(EXCLUDED_PREFIXES)
 
 
 class McpModelSelectionWizard(models.TransientModel):
@@ -36,10 +38,12 @@ class McpModelSelectionWizard(models.TransientModel):
         enabled = self.env["mcp.enabled.model"].sudo().search([]).model_id
         domain = [
             ("transient", "=", False),
-            ("abstract", "=", False),
+            # from the registry: ir.model has no ``abstract`` field in 18.0
+            ("model", "not in", [name for name, cls in self.env.registry.items() if cls._abstract]),
             ("id", "not in", enabled.ids),
         ]
-        domain += [("model", "not =like", _like_prefix(prefix)) for prefix in EXCLUDED_PREFIXES]
+        for prefix in EXCLUDED_PREFIXES:  # "not =like" is 19.0 only
+            domain += ["!", ("model", "=like", _like_prefix(prefix))]
         return domain
 
     @api.model

@@ -1,0 +1,141 @@
+"""Everything that differs between the Odoo series this addon supports (18.0 and 19.0).
+
+The rest of the addon never tests a version: it asks this module. Each name says what it stands for,
+each branch cites what changed in 19.0.
+"""
+
+from odoo import release
+
+SERIE = release.serie
+IS_18 = release.version_info[0] == 18
+
+# ----------------------------------------------------------------------
+# Field names
+# ----------------------------------------------------------------------
+#: ``res.users``: the groups a user is put in (19.0 renamed ``groups_id`` to ``group_ids``).
+USER_GROUPS = "groups_id" if IS_18 else "group_ids"
+#: ``res.users``: every group a user has, implied ones included (18.0 stores them in ``groups_id``).
+USER_ALL_GROUPS = "groups_id" if IS_18 else "all_group_ids"
+#: ``ir.actions.*``: the groups that may see an action (``groups_id`` in 18.0).
+ACTION_GROUPS = "groups_id" if IS_18 else "group_ids"
+
+
+# ----------------------------------------------------------------------
+# ORM
+# ----------------------------------------------------------------------
+def unique_constraint(name, definition, message):
+    """Class attributes declaring an SQL constraint: ``models.Constraint`` in 19.0 (which ignores
+    ``_sql_constraints`` with a warning), ``_sql_constraints`` in 18.0 (which has no ``Constraint``).
+    Used as ``locals().update(compat.unique_constraint(...))`` in a model's class body."""
+    if IS_18:
+        return {"_sql_constraints": [(name, definition, message)]}
+    from odoo import models
+
+    return {f"_{name}": models.Constraint(definition, message)}
+
+
+def call_kw(records, method, args, kwargs):
+    """Odoo's own ``call_kw`` (``odoo.api`` in 18.0, ``odoo.service.model`` in 19.0)."""
+    if IS_18:
+        from odoo.api import call_kw as _call_kw
+    else:
+        from odoo.service.model import call_kw as _call_kw
+    return _call_kw(records, method, args, kwargs)
+
+
+# ----------------------------------------------------------------------
+# Credentials
+# ----------------------------------------------------------------------
+def check_uid_password(users, uid, password):
+    """Core's check of ``(uid, password)`` on the current cursor; raises ``AccessDenied``.
+
+    19.0 has ``res.users._check_uid_passwd``; 18.0's ``check`` does the same on a new cursor, so it
+    is spelled out here as 19.0 does it."""
+    if not IS_18:
+        return users._check_uid_passwd(uid, password)
+    from odoo.exceptions import AccessDenied
+
+    if not password:
+        raise AccessDenied()
+    with users._assert_can_auth(user=uid):
+        user = users.with_user(uid).env.user
+        if not user.active:
+            raise AccessDenied()
+        credential = {"login": user.login, "password": password, "type": "password"}
+        user._check_credentials(credential, {"interactive": False})
+    return None
+
+
+def authenticate(users, credential, user_agent_env):
+    """``res.users.authenticate``: the uid, or ``AccessDenied`` (a class method taking the database
+    in 18.0, a model method in 19.0)."""
+    if IS_18:
+        return users.authenticate(users.env.cr.dbname, credential, user_agent_env)["uid"]
+    return users.authenticate(credential, user_agent_env)["uid"]
+
+
+# ----------------------------------------------------------------------
+# Data that cannot be written once for both series in XML
+# ----------------------------------------------------------------------
+#: Actions only MCP administrators see.
+ADMIN_ACTIONS = (
+    "mcp_server.mcp_model_selection_wizard_action",
+    "mcp_server.mcp_model_selection_wizard_action_ir_model",
+)
+#: The two groups, shown as one "MCP Server" choice in the user form.
+GROUPS = ("mcp_server.group_mcp_user", "mcp_server.group_mcp_admin")
+
+
+def load_series_data(env):
+    """Write what the XML files leave out because its markup differs: the groups' place in the user
+    form (``res.groups.privilege`` in 19.0, an ``ir.module.category`` in 18.0) and the groups of the
+    administrators' actions. Run by ``data/series_data.xml`` on every install and update."""
+    if IS_18:
+        model, xml_id = "ir.module.category", "mcp_server.module_category_mcp_server"
+        values = {
+            "name": "MCP Server",
+            "sequence": 60,
+            "parent_id": env.ref("base.module_category_administration").id,
+        }
+        link = "category_id"
+    else:
+        model, xml_id = "res.groups.privilege", "mcp_server.res_groups_privilege_mcp_server"
+        values = {
+            "name": "MCP Server",
+            "sequence": 60,
+            "category_id": env.ref("base.module_category_administration").id,
+        }
+        link = "privilege_id"
+    holder = env[model]._load_records([{"xml_id": xml_id, "values": values, "noupdate": False}], update=True)
+    for sequence, group in enumerate(GROUPS, 1):
+        env.ref(group).write({link: holder.id, **({} if IS_18 else {"sequence": sequence * 10})})
+    admin = env.ref("mcp_server.group_mcp_admin")
+    for action in ADMIN_ACTIONS:
+        env.ref(action).write({ACTION_GROUPS: [(6, 0, admin.ids)]})
+
+
+# ----------------------------------------------------------------------
+# Odoo's own XML-RPC
+# ----------------------------------------------------------------------
+def odoo_xmlrpc_dumps():
+    """Odoo's XML-RPC marshaller: in ``base`` (18.0), in the ``rpc`` addon (19.0)."""
+    if IS_18:
+        from odoo.addons.base.controllers.rpc import dumps
+    else:
+        from odoo.addons.rpc.controllers.xmlrpc import dumps
+    return dumps
+
+
+#: The ormcache emptied on any change of group membership: 19.0's "stable"; 18.0 has no such cache
+#: and empties "default" then.
+USER_CACHE = "default" if IS_18 else "stable"
+
+#: ``res.groups``: its users (``users`` in 18.0).
+GROUP_USERS = "users" if IS_18 else "user_ids"
+
+
+def set_default_env(env):
+    """Make ``env`` the transaction's default environment, as 19.0's ``execute_kw`` does (18.0 has
+    no such notion)."""
+    if not IS_18:
+        env.transaction.default_env = env
