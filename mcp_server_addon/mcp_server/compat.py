@@ -91,21 +91,20 @@ def load_series_data(env):
     form (``res.groups.privilege`` in 19.0, an ``ir.module.category`` in 18.0) and the groups of the
     administrators' actions. Run by ``data/series_data.xml`` on every install and update."""
     if IS_18:
-        model, xml_id = "ir.module.category", "mcp_server.module_category_mcp_server"
-        values = {
-            "name": "MCP Server",
-            "sequence": 60,
-            "parent_id": env.ref("base.module_category_administration").id,
-        }
-        link = "category_id"
+        model, xml_id, parent, link = (
+            "ir.module.category",
+            "mcp_server.module_category_mcp_server",
+            "parent_id",
+            "category_id",
+        )
     else:
-        model, xml_id = "res.groups.privilege", "mcp_server.res_groups_privilege_mcp_server"
-        values = {
-            "name": "MCP Server",
-            "sequence": 60,
-            "category_id": env.ref("base.module_category_administration").id,
-        }
-        link = "privilege_id"
+        model, xml_id, parent, link = (
+            "res.groups.privilege",
+            "mcp_server.res_groups_privilege_mcp_server",
+            "category_id",
+            "privilege_id",
+        )
+    values = {"name": "MCP Server", "sequence": 60, parent: env.ref("base.module_category_administration").id}
     holder = env[model]._load_records([{"xml_id": xml_id, "values": values, "noupdate": False}], update=True)
     for sequence, group in enumerate(GROUPS, 1):
         env.ref(group).write({link: holder.id, **({} if IS_18 else {"sequence": sequence * 10})})

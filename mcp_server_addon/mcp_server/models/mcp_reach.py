@@ -232,7 +232,7 @@ class Reach:
             raise denied_field(model, name, "write")
 
     # -- paths ----------------------------------------------------------------------------
-    def path(self, model, path, depth=0):
+    def path(self, model, path):
         """Read along ``path`` (``a.b.c``) from ``model``; returns ``(model, field)`` of its last
         segment (``field`` is ``None`` past a non-relational or unknown segment)."""
         if not isinstance(path, str) or not path:
@@ -253,10 +253,10 @@ class Reach:
             self.need(model, "read", via)
         return model, field
 
-    def name_condition(self, model, depth):
+    def name_condition(self, model):
         """A name search on ``model`` compares its ``_rec_names_search`` paths."""
         for path in self.world.rec_names(model) or ():
-            self.path(model, path, depth + 1)
+            self.path(model, path)
 
     # -- domains --------------------------------------------------------------------------
     def domain(self, model, domain, depth=0):
@@ -285,14 +285,14 @@ class Reach:
         operator = operator.lower()
         if operator in UNCHECKED_ANY_OPERATORS:
             raise Refusal(403, f"Access denied by MCP: the operator '{operator}' skips access rules.")
-        last_model, field = self.path(model, left, depth)
+        last_model, field = self.path(model, left)
         if field is None:
             if isinstance(left, str) and left.rsplit(".", 1)[-1] == "display_name":
-                self.name_condition(last_model, depth)
+                self.name_condition(last_model)
             return
         if field.type not in RELATIONAL:
             if left.rsplit(".", 1)[-1] == "display_name":
-                self.name_condition(last_model, depth)
+                self.name_condition(last_model)
             return
         comodel = field.comodel_name
         via = f"'{left}' of '{model}'"
@@ -306,7 +306,7 @@ class Reach:
             # display name stays part of the record that holds it.
             if field.type in X2MANY or self.world.rec_names(comodel):
                 self.need(comodel, "read", via)
-                self.name_condition(comodel, depth)
+                self.name_condition(comodel)
 
     # -- groupby, aggregates, order, exports ------------------------------------------------
     def spec_paths(self, model, specs, strip):
@@ -438,7 +438,7 @@ class Reach:
         """A related (or ``_inherits``) field writes the record it points to."""
         segments = field.related.split(".") if isinstance(field.related, str) else list(field.related)
         current = model
-        via = f"'{field.name}' of '{model}'" if hasattr(field, "name") else f"a related field of '{model}'"
+        via = f"'{field.name}' of '{model}'"
         target_field = field
         for i, name in enumerate(segments):
             hop = self.world.field(current, name)
@@ -460,7 +460,7 @@ class Reach:
     def commands(self, model, field, value, depth):
         comodel = field.comodel_name
         one2many = field.type == "one2many"
-        via = f"'{getattr(field, 'name', '?')}' of '{model}'"
+        via = f"'{field.name}' of '{model}'"
         if value is None or value is False:
             commands = [(5,)]
         elif isinstance(value, (list, tuple)):
@@ -689,7 +689,7 @@ def analyse(world, model, method, operation, args, kwargs):
             reach.export(model, value)
         elif role == SEARCH_NAME:
             if value:
-                reach.name_condition(model, 0)
+                reach.name_condition(model)
         elif role == CREATE_NAME:
             reach.values(model, {}, True)
             rec_name = world.rec_name(model)
