@@ -105,7 +105,8 @@ def run_l2(odoo: Odoo, verbose: bool = True) -> Result:
                 "-i",
                 "mcp_server",
                 "--test-enable",
-                "--test-tags=/mcp_server",
+                # MCP_L2_TAGS narrows the run while working on one part (Odoo's --test-tags syntax).
+                f"--test-tags={os.environ.get('MCP_L2_TAGS') or '/mcp_server'}",
                 "--stop-after-init",
                 "--http-port",
                 str(_free_port()),
@@ -175,8 +176,8 @@ def per_series(level: str, runner) -> list:
 
 
 def _label_of(reason: str) -> str:
-    match = re.search(r"odoo(\d+)", reason)
-    return f"odoo{match.group(1)}" if match else "odoo"
+    match = re.search(r"odoo(\d+)|Odoo (\d+)\.0", reason)
+    return f"odoo{match.group(1) or match.group(2)}" if match else "odoo"
 
 
 def run_lint() -> Result:
