@@ -10,7 +10,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools.misc import frozendict
 
 from .. import compat, native
-from ..controllers.main import marshal_default
+from ..controllers.xmlrpc import marshal_default
 
 odoo_dumps = compat.odoo_xmlrpc_dumps()
 

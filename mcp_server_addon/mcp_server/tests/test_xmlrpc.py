@@ -5,7 +5,7 @@ from odoo import release
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..controllers import main as mcp_controllers
+from ..controllers import xmlrpc as mcp_controllers
 from .common import PASSWORD, McpCase
 
 DENIED = "Access denied by MCP for model '{}' method '{}'."
@@ -131,7 +131,7 @@ class TestXmlRpcObject(McpCase):
         found = self.execute(uid, key, "res.partner", "search", domain, {"context": {"active_test": False}})
         self.assertEqual(found, [partner.id])
 
-    @mute_logger("odoo.sql_db", "odoo.addons.mcp_server.controllers.main")
+    @mute_logger("odoo.sql_db", "odoo.addons.mcp_server.controllers.xmlrpc")
     def test_odoo_errors_map_to_core_fault_codes(self):
         uid, key = self.mcp_user.id, self.mcp_key
         with self.assertFault(2):  # ValidationError

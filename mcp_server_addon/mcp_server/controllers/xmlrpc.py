@@ -1,242 +1,31 @@
-"""HTTP face of the MCP gate: thin routes over ``mcp.gateway`` and the native XML-RPC codec.
+"""``/mcp/xmlrpc/{common,db,object}`` (CONTRACT §3): Odoo's XML-RPC, decoded and encoded by the native
+codec, every call through ``mcp.gateway``. Refusals are faults with HTTP 200, as Odoo answers them."""
 
-The REST routes answer the JSON envelope of CONTRACT §2; the XML-RPC routes answer faults with
-HTTP 200 (CONTRACT §3). Authentication, rate limiting and permission decisions happen once, in
-``mcp.gateway``; this module only reads the request and writes the response and the audit rows.
-"""
-
-import functools
-import json
 import logging
-import math
 import time
 import xmlrpc.client
-from datetime import datetime, timezone
 
 import odoo.release
 from odoo import http
 from odoo.exceptions import AccessDenied, AccessError, MissingError, RedirectWarning, UserError
 from odoo.http import request
-from odoo.modules.module import get_manifest
 from odoo.service import db as db_service
 from odoo.tools import config, lazy
 
 from .. import native
 from ..models.mcp_gateway import McpError
+from .common import ROUTE, Audit
 
 _logger = logging.getLogger(__name__)
 
-MAX_LOGGED_ARGS = 10_000
 #: Largest XML-RPC body accepted (a create of thousands of rows fits well under it).
 MAX_XMLRPC_BODY = 32 * 1024 * 1024
-SECRET_HINTS = ("pass", "secret", "token", "key", "otp", "auth")
 XML_CONTENT_TYPES = ("text/xml", "application/xml", "")
 DB_READ_METHODS = ("list", "server_version", "list_lang", "list_countries", "db_exist")
-# Every MCP route writes (audit rows, a key's last use, the caller's own writes): read/write cursor.
-REST_ROUTE = {
-    "type": "http",
-    "auth": "none",
-    "methods": ["GET"],
-    "csrf": False,
-    "save_session": False,
-    "readonly": False,
-}
-XMLRPC_ROUTE = {
-    "type": "http",
-    "auth": "none",
-    "methods": ["POST"],
-    "csrf": False,
-    "save_session": False,
-    "readonly": False,
-}
+XMLRPC_ROUTE = {**ROUTE, "type": "http", "methods": ["POST"]}
 
 
-def mcp_version():
-    return get_manifest("mcp_server")["version"]
-
-
-def utc_timestamp():
-    return datetime.now(timezone.utc).replace(tzinfo=None).isoformat()
-
-
-def redact(value, depth=0):
-    """A copy of ``value`` fit for the audit log: secrets masked, nothing too deep."""
-    if depth > 8:
-        return "..."
-    if isinstance(value, dict):
-        return {
-            str(k): "***" if any(h in str(k).lower() for h in SECRET_HINTS) else redact(v, depth + 1)
-            for k, v in value.items()
-        }
-    if isinstance(value, (list, tuple)):
-        return [redact(v, depth + 1) for v in value[:200]]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(type(value).__name__)
-
-
-def dump_for_log(value):
-    try:
-        return json.dumps(redact(value), default=str)[:MAX_LOGGED_ARGS]
-    except (TypeError, ValueError):
-        return None
-
-
-class Audit:
-    """Audit rows of one request, written at its end, after a failed call has rolled its own work
-    back, so that a refused or failed request keeps its rows. No extra connection or commit per
-    request. Writing never breaks the request: a failure is logged and forgotten."""
-
-    def __init__(self, endpoint):
-        httprequest = request.httprequest
-        self.started = time.perf_counter()
-        self.base = {
-            "endpoint": endpoint,
-            "http_method": httprequest.method,
-            "ip_address": httprequest.remote_addr,
-            "user_agent": (httprequest.headers.get("User-Agent") or "")[:256],
-        }
-        self.rows = []
-        self.enabled = False
-
-    def request_data(self, args, kwargs):
-        return dump_for_log({"args": args, "kwargs": kwargs})
-
-    def add(self, event_type, **values):
-        self.rows.append(dict(self.base, event_type=event_type, **values))
-
-    def flush(self):
-        if not self.enabled or not self.rows or not request.db:
-            return
-        duration = round((time.perf_counter() - self.started) * 1000.0, 2)
-        gateway = request.env["mcp.gateway"]
-        rows = []
-        for row in self.rows:
-            if row["event_type"] == "auth_failure" and not gateway._mcp_log_allowed(row["ip_address"]):
-                continue
-            row.setdefault("duration_ms", duration)
-            rows.append(row)
-        if not rows:
-            return
-        try:
-            # In the request's own transaction, which every route ends by committing: a failed call
-            # has rolled its work back before this point, so its rows stay.
-            request.env["mcp.log"]._mcp_insert(request.env.cr, rows)
-        except Exception:
-            _logger.warning("MCP: could not write %d audit row(s)", len(rows), exc_info=True)
-
-
-# ----------------------------------------------------------------------
-# REST
-# ----------------------------------------------------------------------
-def json_response(status, data=None, message=None, headers=None):
-    body = {"success": status < 400, "meta": {"timestamp": utc_timestamp()}}
-    if status < 400:
-        body["data"] = data
-    else:
-        body["error"] = {"message": message, "code": f"E{status}"}
-    payload = json.dumps(body, ensure_ascii=False, default=str).encode()
-    all_headers = [("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")]
-    return request.make_response(payload, headers=all_headers + list(headers or []), status=status)
-
-
-def error_response(exc):
-    headers = []
-    if exc.retry_after is not None:
-        headers.append(("Retry-After", str(max(1, math.ceil(exc.retry_after)))))
-    return json_response(exc.status, message=exc.message, headers=headers)
-
-
-def mcp_rest(authenticated=True):
-    """Wrap a REST handler ``handler(self, gateway, principal, audit, **kwargs) -> data``."""
-
-    def decorator(handler):
-        @functools.wraps(handler)
-        def wrapper(self, **kwargs):
-            audit = Audit(request.httprequest.path)
-            try:
-                gateway = request.env["mcp.gateway"].sudo()
-                snapshot = gateway._mcp_check_enabled()
-                audit.enabled = snapshot.logging
-                principal = None
-                if authenticated:
-                    principal = _rest_principal(gateway)
-                    audit.base["user_id"] = principal.uid
-                    audit.base["api_key_used"] = principal.auth_method == "api_key"
-                    gateway._mcp_check_user(principal)
-                return json_response(200, handler(self, gateway, principal, audit, **kwargs))
-            except McpError as exc:
-                if exc.event_type:
-                    audit.add(exc.event_type, error_code=f"E{exc.status}", error_message=exc.message)
-                return error_response(exc)
-            except Exception:
-                request.env.cr.rollback()  # keep nothing of a failed request but its audit row
-                _logger.exception("MCP: unexpected error on %s", request.httprequest.path)
-                audit.add("error", error_code="E500", error_message="Internal server error.")
-                return json_response(500, message="Internal server error.")
-            finally:
-                audit.flush()
-
-        return wrapper
-
-    return decorator
-
-
-def _rest_principal(gateway):
-    """Credentials in the contract's order: ``X-API-Key``, then the web session."""
-    api_key = request.httprequest.headers.get("X-API-Key")
-    if api_key is not None:
-        principal = gateway._mcp_check_key(api_key.strip())
-        if principal is None:
-            raise McpError(401, "Invalid API key.", "auth_failure")
-        return principal
-    uid = request.session.uid
-    if uid:
-        return gateway._mcp_principal(uid, "session")
-    raise McpError(
-        401, "Authentication required: send an X-API-Key header or a session cookie.", "auth_failure"
-    )
-
-
-class McpController(http.Controller):
-    @http.route("/mcp/health", **REST_ROUTE)
-    @mcp_rest(authenticated=False)
-    def health(self, gateway, principal, audit):
-        return {"status": "ok", "mcp_server_version": mcp_version()}
-
-    @http.route("/mcp/system/info", **REST_ROUTE)
-    @mcp_rest()
-    def system_info(self, gateway, principal, audit):
-        user = request.env["res.users"].sudo().browse(principal.uid)
-        return {
-            "db_name": request.db,
-            "odoo_version": odoo.release.version,
-            "language": user.lang or "en_US",
-            "enabled_mcp_models": len(gateway._mcp_snapshot().matrix),
-            "mcp_server_version": mcp_version(),
-            "server_timezone": user.tz or "UTC",
-        }
-
-    @http.route("/mcp/auth/validate", **REST_ROUTE)
-    @mcp_rest()
-    def auth_validate(self, gateway, principal, audit):
-        audit.add("auth_success")
-        return {"valid": True, "user_id": principal.uid, "auth_method": principal.auth_method}
-
-    @http.route("/mcp/models", **REST_ROUTE)
-    @mcp_rest()
-    def models(self, gateway, principal, audit):
-        audit.add("model_access", operation="list")
-        return {"models": gateway._mcp_models(principal)}
-
-    @http.route("/mcp/models/<string:model>/access", **REST_ROUTE)
-    @mcp_rest()
-    def model_access(self, gateway, principal, audit, model):
-        return gateway._mcp_model_access(principal, model, audit.add)
-
-    # ------------------------------------------------------------------
-    # XML-RPC
-    # ------------------------------------------------------------------
+class McpXmlRpcController(http.Controller):
     @http.route("/mcp/xmlrpc/common", **XMLRPC_ROUTE)
     def xmlrpc_common(self):
         return XmlRpcCall("common").serve(self._common)
