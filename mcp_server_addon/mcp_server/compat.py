@@ -202,7 +202,9 @@ def _get_session_and_dbname(self):
 
     if session.db != dbname:
         if session.db:
-            _logger.warning("Logged into database %r, but dbfilter rejects it; logging session out.", session.db)
+            _logger.warning(
+                "Logged into database %r, but dbfilter rejects it; logging session out.", session.db
+            )
             session.logout(keep_db=False)
         session.db = dbname
 

@@ -19,9 +19,7 @@ class McpApiKeyWizard(models.TransientModel):
     )
     # The default gives the value a new wizard opens with: 18.0's onchange sets a computed field
     # without dependencies to False instead of computing it.
-    is_mcp_admin = fields.Boolean(
-        compute="_compute_is_mcp_admin", default=lambda self: self._is_mcp_admin()
-    )
+    is_mcp_admin = fields.Boolean(compute="_compute_is_mcp_admin", default=lambda self: self._is_mcp_admin())
     scope = fields.Char(
         help="Narrows the user's MCP rights, e.g. 'res.partner:RW,sale.order:R,*:R' "
         "(R read, W write, C create, D delete, * any enabled model). Empty: the user's full MCP rights."
