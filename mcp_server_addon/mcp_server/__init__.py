@@ -1,1 +1,3 @@
-from . import controllers, models, wizard
+from . import compat, controllers, models, wizard
+
+compat.honour_database_header()

@@ -4,7 +4,11 @@ The rest of the addon never tests a version: it asks this module. Each name says
 each branch cites what changed in 19.0.
 """
 
+import logging
+
 from odoo import release
+
+_logger = logging.getLogger(__name__)
 
 SERIE = release.serie
 IS_18 = release.version_info[0] == 18
@@ -32,6 +36,11 @@ def unique_constraint(name, definition, message):
     from odoo import models
 
     return {f"_{name}": models.Constraint(definition, message)}
+
+
+#: The web client's save of several records with values per record, ``web_save_multi`` (new in
+#: 19.0; on 18.0 a call to it gets Odoo's "method does not exist" error).
+HAS_WEB_SAVE_MULTI = not IS_18
 
 
 def call_kw(records, method, args, kwargs):
@@ -138,3 +147,79 @@ def set_default_env(env):
     no such notion)."""
     if not IS_18:
         env.transaction.default_env = env
+
+
+# ----------------------------------------------------------------------
+# Database resolution
+# ----------------------------------------------------------------------
+#: The header that names the request's database (CONTRACT §1).
+DATABASE_HEADER = "X-Odoo-Database"
+
+
+def header_database(httprequest):
+    """The database ``X-Odoo-Database`` names, if the db filter admits it for the request's host,
+    else ``None``: 19.0's rule, so the header reaches no database the filter excludes."""
+    from odoo import http
+
+    name = httprequest.headers.get(DATABASE_HEADER)
+    if name and http.db_filter([name], host=httprequest.environ.get("HTTP_HOST", "")):
+        return name
+    return None
+
+
+def _get_session_and_dbname(self):
+    """19.0's ``Request._get_session_and_dbname`` (``odoo/http.py``) for 18.0, which ignores
+    ``X-Odoo-Database``: a session's database wins, a header naming another one is refused, a
+    header alone makes the request stateless, and without either a server with one database
+    serves it."""
+    from odoo import http
+
+    sid = self.httprequest._session_id__
+    if not sid or not http.root.session_store.is_valid_key(sid):
+        session = http.root.session_store.new()
+    else:
+        session = http.root.session_store.get(sid)
+        session.sid = sid  # in case the session was not persisted
+    for key, val in http.get_default_session().items():
+        session.setdefault(key, val)
+    if not session.context.get("lang"):
+        session.context["lang"] = self.default_lang()
+
+    dbname = None
+    host = self.httprequest.environ["HTTP_HOST"]
+    header_dbname = self.httprequest.headers.get(DATABASE_HEADER)
+    if session.db and http.db_filter([session.db], host=host):
+        dbname = session.db
+        if header_dbname and header_dbname != dbname:
+            raise http.Forbidden("Cannot use both the session_id cookie and the x-odoo-database header.")
+    elif header_dbname:
+        session.can_save = False  # stateless
+        dbname = header_database(self.httprequest)
+    else:
+        all_dbs = http.db_list(force=True, host=host)
+        if len(all_dbs) == 1:
+            dbname = all_dbs[0]  # monodb
+
+    if session.db != dbname:
+        if session.db:
+            _logger.warning(
+                "Logged into database %r, but dbfilter rejects it; logging session out.", session.db
+            )
+            session.logout(keep_db=False)
+        session.db = dbname
+
+    session.is_dirty = False
+    return session, dbname
+
+
+def honour_database_header():
+    """Make Odoo resolve each request's database from ``X-Odoo-Database``, as 19.0 does by itself.
+
+    Run when the addon is imported. A request's database is resolved before its registry is loaded,
+    so on an 18.0 server with several databases the addon must be imported at start-up: list it in
+    ``server_wide_modules`` (``--load=base,web,mcp_server``)."""
+    if not IS_18:
+        return
+    from odoo import http
+
+    http.Request._get_session_and_dbname = _get_session_and_dbname

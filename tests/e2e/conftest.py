@@ -1,4 +1,5 @@
-"""L3: a real Odoo 19 with ``mcp_server``, driven by the real ``mcp-server-odoo`` client over MCP stdio.
+"""L3: a real Odoo (18.0 or 19.0) with ``mcp_server``, driven by the real ``mcp-server-odoo`` client
+over MCP stdio.
 
 One Odoo (one PostgreSQL cluster, one database, one server with ``workers=0``) serves the whole
 level. One ``mcp-server-odoo`` subprocess runs per kind of credential and is shared by every test
@@ -10,8 +11,8 @@ What Odoo holds after the setup script (all through the ORM, as an admin would d
 * ``mcp_server.enabled`` on, the rate limit raised so the level never trips it;
 * ``res.partner`` enabled with read, write, create and unlink; ``res.country`` read only;
   ``mail.message`` read only (to read back a posted message through MCP); nothing else;
-* an internal user in MCP User and Contact Creation, with a password, an Odoo API key, an MCP key
-  and an MCP key scoped to ``res.partner:R``;
+* an internal user in MCP User and Contact Creation, with a password, an email address, an Odoo API
+  key, an MCP key and an MCP key scoped to ``res.partner:R``;
 * an internal user outside MCP User, with the same password and an Odoo API key.
 """
 
@@ -65,6 +66,7 @@ START_TIMEOUT = 120
 
 SETUP_SCRIPT = """
 import json
+from odoo.addons.mcp_server import compat
 ICP = env['ir.config_parameter'].sudo()
 ICP.set_param('mcp_server.enabled', 'True')
 ICP.set_param('mcp_server.request_limit', '100000')
@@ -77,12 +79,13 @@ user = env['res.users'].with_context(no_reset_password=True).create(dict(
     name='MCP E2E User',
     login={login!r},
     password={password!r},
-    group_ids=[(6, 0, [
-        env.ref('base.group_user').id,
-        env.ref('base.group_partner_manager').id,
-        env.ref('mcp_server.group_mcp_user').id,
-    ])],
+    email='mcp-e2e-user@example.com',  # Odoo 18 posts no message from an author without one
 ))
+user[compat.USER_GROUPS] = [(6, 0, [
+    env.ref('base.group_user').id,
+    env.ref('base.group_partner_manager').id,
+    env.ref('mcp_server.group_mcp_user').id,
+])]
 odoo_key = env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'e2e', None)
 mcp_key = env['mcp.api.key'].with_user(user)._generate('e2e', user)
 scoped_key = env['mcp.api.key'].with_user(user)._generate('e2e scoped', user, scope='res.partner:R')
@@ -90,8 +93,8 @@ outsider = env['res.users'].with_context(no_reset_password=True).create(dict(
     name='Not An MCP User',
     login={outsider_login!r},
     password={password!r},
-    group_ids=[(6, 0, [env.ref('base.group_user').id])],
 ))
+outsider[compat.USER_GROUPS] = [(6, 0, [env.ref('base.group_user').id])]
 outsider_key = env['res.users.apikeys'].with_user(outsider).sudo()._generate(None, 'e2e outsider', None)
 spare_odoo_key = env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'e2e spare', None)
 spare_mcp_key = env['mcp.api.key'].with_user(user)._generate('e2e spare', user)
@@ -170,7 +173,7 @@ class _HeaderTransport(xmlrpc.client.Transport):
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     odoo, reason = find_odoo()
     if odoo is None:
-        pytest.skip(f"L3 needs Odoo 19: {reason}")
+        pytest.skip(f"L3 needs Odoo 18.0 or 19.0: {reason}")
     try:
         install_wheel(odoo.python)
     except SystemExit as exc:  # the harness says "run `make wheel` first"

@@ -46,7 +46,7 @@ def setup(_argv: list[str]) -> int:
         print(
             "The wheel is built and installed in .venv, but no Odoo was found, so no server was started:\n"
             f"  {reason}\n"
-            "Point at an Odoo 19.0 checkout and its Python, then run `make setup` again:\n"
+            "Point at an Odoo 18.0 or 19.0 checkout and its Python, then run `make setup` again:\n"
             "  export ODOO_BIN=/path/to/odoo/odoo-bin ODOO_PYTHON=/path/to/odoo/venv/bin/python"
         )
         return 0
@@ -91,7 +91,7 @@ def setup(_argv: list[str]) -> int:
         }
     }
     print(
-        f"\nOdoo 19 with mcp_server is running at {server.url} (database {DB}, log {server.log}).\n"
+        f"\nOdoo {odoo.serie} with mcp_server is running at {server.url} (database {DB}, log {server.log}).\n"
         f"Sign in as admin / admin. MCP is enabled for: {', '.join(DEMO_MODELS)}.\n\n"
         f"API key (shown once): {key}\n\n"
         "Client configuration for mcp-server-odoo (paste into your MCP client's settings):\n"

@@ -38,6 +38,11 @@ class Odoo:
         return {"ODOO_BIN": str(self.bin), "ODOO_PYTHON": str(self.python)}
 
     @property
+    def server_wide_modules(self) -> str:
+        """Odoo's default ``--load`` (19.0 added the ``rpc`` addon to it)."""
+        return "base,web" if self.serie == "18.0" else "base,rpc,web"
+
+    @property
     def root(self) -> Path:
         return self.bin.resolve().parent
 
@@ -63,8 +68,8 @@ def find_odoo() -> tuple[Odoo | None, str]:
     return None, "; ".join(reason for _odoo, reason in found)
 
 
-#: The default series the harness runs when ``ODOO_BIN`` is not set (``MCP_TEST_SERIES`` overrides).
-DEFAULT_TEST_SERIES = "19.0"
+#: The series the harness runs when ``ODOO_BIN`` is not set (``MCP_TEST_SERIES`` overrides).
+DEFAULT_TEST_SERIES = ",".join(SUPPORTED_SERIES)
 
 
 def find_odoos() -> list[tuple[Odoo | None, str]]:
@@ -79,8 +84,7 @@ def find_odoos() -> list[tuple[Odoo | None, str]]:
         if serie in selected
         else (
             None,
-            f"Odoo {serie} is not in MCP_TEST_SERIES ({','.join(selected)}): its L2 and L3 runs still "
-            f"fail (open work on 18.0 support); MCP_TEST_SERIES=18.0,19.0 runs it",
+            f"Odoo {serie} is not in MCP_TEST_SERIES ({','.join(selected)})",
         )
         for serie, root in SUPPORTED_SERIES.items()
     ]
@@ -366,6 +370,7 @@ class OdooServer:
     log: Path | None = None
     extra: tuple[str, ...] = ()
     db_filter: str | None = None  # several databases on one server: e.g. "^(a|b)$"
+    preload: bool = True  # False: no ``-d``, no registry is loaded before the first request
     proc: subprocess.Popen | None = None
 
     @property
@@ -374,8 +379,12 @@ class OdooServer:
 
     def start(self, timeout: float = 120) -> OdooServer:
         self.port = self.port or free_port()
+        base = odoo_args(self.odoo, self.pg, self.db, self.data_dir, self.db_filter)
+        if not self.preload:
+            at = base.index("-d")
+            del base[at : at + 2]
         args = [
-            *odoo_args(self.odoo, self.pg, self.db, self.data_dir, self.db_filter),
+            *base,
             f"--http-port={self.port}",
             "--http-interface=127.0.0.1",
             f"--workers={self.workers}",

@@ -241,6 +241,11 @@ def test_messages_and_attachments_follow_their_owner(world):
     assert plan.args[0] == "a" and plan.args[1][0][0] == "res_model"
     plan = analyse(world, "ir.attachment", "read", [[10, 11], ["name"]])
     assert plan.document_filter[0] == "res_model"
+    # methods that return no rows have no domain to restrict, and run as they are
+    plan = analyse(world, "mail.message", "fields_get", [], {"attributes": ["type"]})
+    assert (plan.args, plan.kwargs, plan.document_filter) == ([], {"attributes": ["type"]}, None)
+    plan = analyse(world, "ir.attachment", "default_get", [["name"]])
+    assert plan.args == [["name"]]
     # message_post attaching a document of another record needs write on that record's model
     assert not allowed(lambda: analyse(world, "partner", "message_post", [[1]], {"attachment_ids": [11]}))
     assert allowed(

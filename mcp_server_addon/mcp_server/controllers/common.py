@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from odoo.http import request
 from odoo.modules.module import get_manifest
+from werkzeug.exceptions import NotFound
 
 _logger = logging.getLogger(__name__)
 
@@ -15,6 +16,14 @@ SECRET_HINTS = ("pass", "secret", "token", "key", "otp", "auth")
 #: Every MCP route writes (audit rows, a key's last use, the caller's own writes), so none takes a
 #: read-only cursor; none keeps a session. A surface adds its ``type`` and ``methods``.
 ROUTE = {"auth": "none", "csrf": False, "save_session": False, "readonly": False}
+
+
+def require_database():
+    """Answer 404, as for a route that does not exist, when the request has no database: none named
+    (or one the db filter excludes) on a server with several. Only a server that lists the addon in
+    ``server_wide_modules`` routes such a request to an MCP surface at all."""
+    if not request.db:
+        raise NotFound()
 
 
 def mcp_version():

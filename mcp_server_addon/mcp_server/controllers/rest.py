@@ -10,7 +10,7 @@ from odoo import http
 from odoo.http import request
 
 from ..models.mcp_gateway import McpError
-from .common import ROUTE, Audit, mcp_version, utc_timestamp
+from .common import ROUTE, Audit, mcp_version, require_database, utc_timestamp
 
 _logger = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ def mcp_rest(authenticated=True):
     def decorator(handler):
         @functools.wraps(handler)
         def wrapper(self, **kwargs):
+            require_database()
             audit = Audit(request.httprequest.path)
             try:
                 gateway = request.env["mcp.gateway"].sudo()

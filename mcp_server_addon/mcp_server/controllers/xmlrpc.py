@@ -14,7 +14,7 @@ from odoo.tools import config, lazy
 
 from .. import native
 from ..models.mcp_gateway import McpError
-from .common import ROUTE, Audit
+from .common import ROUTE, Audit, require_database
 
 _logger = logging.getLogger(__name__)
 
@@ -181,6 +181,7 @@ class XmlRpcCall:
         return principal
 
     def serve(self, handler):
+        require_database()
         response = self._serve(handler)
         self.mark("other")
         self.audit.flush()

@@ -597,9 +597,12 @@ def _aggregate_field(spec):
 
 def _set_missing_domain(bound, method, domain):
     """Give a call that named no domain the one it must run with, in the domain's own position
-    (record methods are never here: only ``@api.model`` ones take a domain)."""
+    (record methods are never here: only ``@api.model`` ones take a domain). A method without a
+    domain (``fields_get``, ``default_get``) returns no rows and is left as it is."""
     positional = SIGNATURES[method][1]
-    index = next(i for i, (_names, role) in enumerate(positional) if role == DOMAIN)
+    index = next((i for i, (_names, role) in enumerate(positional) if role == DOMAIN), None)
+    if index is None:
+        return
     while len(bound.args) < index:  # only name_search has a parameter (its name) before the domain
         names = positional[len(bound.args)][0]
         bound.args.append(bound.kwargs.pop(names[0], ""))

@@ -218,6 +218,17 @@ class TestRest(McpCase):
         self.assertLess(response.status_code, 500)
         self.assertEqual(self.env["mcp.log"].sudo().search_count([]), count)
 
+    def test_session_and_header_name_the_same_database(self):
+        # Odoo's rule on every series: a session's database wins, a header naming another is refused
+        self.authenticate("mcp_tester", PASSWORD)
+        response = self.rest("/mcp/auth/validate", headers={"X-Odoo-Database": self.env.cr.dbname})
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["data"]["auth_method"], "session")
+        count = self.env["mcp.log"].sudo().search_count([])
+        response = self.rest("/mcp/auth/validate", headers={"X-Odoo-Database": f"{self.env.cr.dbname}_other"})
+        self.assertEqual(response.status_code, 403, response.text)
+        self.assertEqual(self.env["mcp.log"].sudo().search_count([]), count)
+
     def test_repeated_failures_from_one_address_are_throttled_in_the_log(self):
         for _ in range(15):
             self.assertRestError(self.rest("/mcp/auth/validate", "e" * 40), 401)

@@ -17,16 +17,22 @@ class McpApiKeyWizard(models.TransientModel):
         default=lambda self: self.env.user,
         domain=lambda self: [(compat.USER_ALL_GROUPS, "in", self.env.ref("mcp_server.group_mcp_user").ids)],
     )
-    is_mcp_admin = fields.Boolean(compute="_compute_is_mcp_admin")
+    # The default gives the value a new wizard opens with: 18.0's onchange sets a computed field
+    # without dependencies to False instead of computing it.
+    is_mcp_admin = fields.Boolean(compute="_compute_is_mcp_admin", default=lambda self: self._is_mcp_admin())
     scope = fields.Char(
         help="Narrows the user's MCP rights, e.g. 'res.partner:RW,sale.order:R,*:R' "
         "(R read, W write, C create, D delete, * any enabled model). Empty: the user's full MCP rights."
     )
     expiration_date = fields.Datetime("Expires On", help="Empty: the key does not expire.")
 
+    @api.model
+    def _is_mcp_admin(self):
+        return self.env.user.has_group("mcp_server.group_mcp_admin")
+
     @api.depends_context("uid")
     def _compute_is_mcp_admin(self):
-        is_admin = self.env.user.has_group("mcp_server.group_mcp_admin")
+        is_admin = self._is_mcp_admin()
         for wizard in self:
             wizard.is_mcp_admin = is_admin
 

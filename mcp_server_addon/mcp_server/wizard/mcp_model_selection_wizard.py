@@ -26,7 +26,13 @@ class McpModelSelectionWizard(models.TransientModel):
         domain="[('id', 'in', selectable_model_ids)]",
         help="Models that MCP clients may reach once enabled.",
     )
-    selectable_model_ids = fields.Many2many("ir.model", compute="_compute_selectable_model_ids")
+    # The default gives the value a new wizard opens with: 18.0's onchange sets a computed field
+    # without dependencies to False instead of computing it (and the picker would offer nothing).
+    selectable_model_ids = fields.Many2many(
+        "ir.model",
+        compute="_compute_selectable_model_ids",
+        default=lambda self: self._get_selectable_models(),
+    )
     allow_read = fields.Boolean("Read", default=True)
     allow_write = fields.Boolean("Write", default=False)
     allow_create = fields.Boolean("Create", default=False)
