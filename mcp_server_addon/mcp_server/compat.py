@@ -167,49 +167,32 @@ def header_database(httprequest):
     return None
 
 
-def _get_session_and_dbname(self):
-    """19.0's ``Request._get_session_and_dbname`` (``odoo/http.py``) for 18.0, which ignores
-    ``X-Odoo-Database``: a session's database wins, a header naming another one is refused, a
-    header alone makes the request stateless, and without either a server with one database
-    serves it."""
+def _with_database_header(resolve):
+    """Wrap 18.0's database resolution (``Request._get_session_and_dbname``, which ignores
+    ``X-Odoo-Database``) with 19.0's rule for the header: a web session's database wins and a
+    header naming another one is refused (403); otherwise the header alone picks the database, if
+    the db filter admits it, and the request keeps no session. Without the header, 18.0's own
+    resolution is left as it is."""
     from odoo import http
 
-    sid = self.httprequest._session_id__
-    if not sid or not http.root.session_store.is_valid_key(sid):
-        session = http.root.session_store.new()
-    else:
-        session = http.root.session_store.get(sid)
-        session.sid = sid  # in case the session was not persisted
-    for key, val in http.get_default_session().items():
-        session.setdefault(key, val)
-    if not session.context.get("lang"):
-        session.context["lang"] = self.default_lang()
+    def get_session_and_dbname(request):
+        wanted = request.httprequest.headers.get(DATABASE_HEADER)
+        if not wanted:
+            return resolve(request)
+        sid = request.httprequest._session_id__
+        store = http.root.session_store
+        cookie_db = store.get(sid).db if sid and store.is_valid_key(sid) else None
+        session, dbname = resolve(request)
+        if cookie_db and dbname == cookie_db:
+            if wanted != dbname:
+                raise http.Forbidden("Cannot use both the session_id cookie and the x-odoo-database header.")
+            return session, dbname
+        session.can_save = False
+        session.db = dbname = header_database(request.httprequest)
+        return session, dbname
 
-    dbname = None
-    host = self.httprequest.environ["HTTP_HOST"]
-    header_dbname = self.httprequest.headers.get(DATABASE_HEADER)
-    if session.db and http.db_filter([session.db], host=host):
-        dbname = session.db
-        if header_dbname and header_dbname != dbname:
-            raise http.Forbidden("Cannot use both the session_id cookie and the x-odoo-database header.")
-    elif header_dbname:
-        session.can_save = False  # stateless
-        dbname = header_database(self.httprequest)
-    else:
-        all_dbs = http.db_list(force=True, host=host)
-        if len(all_dbs) == 1:
-            dbname = all_dbs[0]  # monodb
-
-    if session.db != dbname:
-        if session.db:
-            _logger.warning(
-                "Logged into database %r, but dbfilter rejects it; logging session out.", session.db
-            )
-            session.logout(keep_db=False)
-        session.db = dbname
-
-    session.is_dirty = False
-    return session, dbname
+    get_session_and_dbname.mcp_server_header = True
+    return get_session_and_dbname
 
 
 def honour_database_header():
@@ -222,4 +205,6 @@ def honour_database_header():
         return
     from odoo import http
 
-    http.Request._get_session_and_dbname = _get_session_and_dbname
+    resolve = http.Request._get_session_and_dbname
+    if not getattr(resolve, "mcp_server_header", False):  # once, however often the addon loads
+        http.Request._get_session_and_dbname = _with_database_header(resolve)
