@@ -16,6 +16,7 @@ from odoo import http
 from odoo.http import request
 
 from .. import compat, native
+from ..models import mcp_reach
 from ..models.mcp_gateway import McpError
 from . import services
 from .common import (
@@ -168,5 +169,21 @@ class Json2Call:
         if func is not None and compat.is_model_method(func):
             if ids:
                 raise McpError(422, f"cannot call {model}.{method} with ids", "error")
-            return [], kwargs
-        return [ids], kwargs
+            return positional(method, [], kwargs)
+        return positional(method, [ids], kwargs)
+
+
+def positional(method, args, kwargs):
+    """Named arguments that are the method's leading positional parameters (per
+    :data:`~..models.mcp_reach.SIGNATURES`) moved into ``args``, in order, as Odoo's ``call_kw``
+    expects some of them (``create`` takes its values first)."""
+    signature = mcp_reach.SIGNATURES.get(method)
+    if signature is None:
+        return args, kwargs
+    kwargs = dict(kwargs)
+    for names, _role in signature[1]:
+        name = next((n for n in names if n in kwargs), None)
+        if name is None:
+            break
+        args.append(kwargs.pop(name))
+    return args, kwargs

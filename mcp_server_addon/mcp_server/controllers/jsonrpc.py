@@ -105,10 +105,10 @@ class JsonRpcCall:
         if native.get() is None:
             return self.respond(error=refusal_error(McpError(503, native.UNAVAILABLE)), status=503)
         try:
+            params = self._parse()
             gateway = request.env["mcp.gateway"].sudo()
             snapshot = gateway._mcp_check_enabled()
             self.audit.enabled = snapshot.logging
-            params = self._parse()
             return self.respond(handler(self, gateway, params))
         except McpError as exc:
             return self.refused(exc)

@@ -105,7 +105,9 @@ class TestJson2(MirrorCase):
         )
         self.assertJson2Error(response, 403, "odoo.exceptions.AccessError")
         # Odoo's own errors keep their JSON-2 statuses: missing record 404, access 403
-        response = self.json2("res.partner", "read", {"ids": [10**9], "fields": ["name"]}, key=self.odoo_key)
+        response = self.json2(
+            "res.partner", "write", {"ids": [10**9], "vals": {"name": "x"}}, key=self.odoo_key
+        )
         self.assertJson2Error(response, 404, "odoo.exceptions.MissingError")
         self.country_rights.allow_create = True
         self.env.registry.clear_cache()

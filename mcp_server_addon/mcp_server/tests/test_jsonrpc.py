@@ -141,9 +141,9 @@ class TestJsonRpc(MirrorCase):
             uid,
             self.odoo_key,
             "res.partner",
-            "read",
-            [[10**9]],
-            {"fields": ["name"]},
+            "write",
+            [[10**9], {"name": "x"}],
+            {},
         )
         self.assertJsonRpcError(body, "odoo.exceptions.MissingError")
         # and the legitimate neighbour: a country read
