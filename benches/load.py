@@ -10,8 +10,9 @@ where the server allows it. Odoo's built-in server answers HTTP/1.0 and closes t
 every response, so there a request usually includes its TCP connect; the result counts how many
 responses closed their connection.
 
-Every request carries ``X-Odoo-Database``. A response that is not HTTP 200 or carries its API's error
-marker (an XML-RPC ``<fault>``, a JSON-RPC ``"error"``) counts as an error, not as a latency sample. Every loop is bounded in time and count.
+Every request carries ``X-Odoo-Database``. A response that is not HTTP 200 or carries its API's
+error marker (an XML-RPC ``<fault>``, a JSON-RPC ``"error"``) counts as an error, not as a latency
+sample. Every loop is bounded in time and count.
 """
 
 from __future__ import annotations
