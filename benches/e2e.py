@@ -62,6 +62,55 @@ WAYS = {
     "native+password": ("/xmlrpc/2/object", "password"),
     "native+odoo_key": ("/xmlrpc/2/object", "odoo_key"),
 }
+#: Odoo's other APIs, each against its own native route: (path, credential); ``{method}`` is the
+#: called method (JSON-2). The API is the way's name up to ``+`` after its ``mcp-`` or ``native-``.
+#: Odoo's own JSON-2 exists from 19.0 on. ``BENCH_APIS`` (default ``jsonrpc,json2``) selects them.
+API_WAYS = {
+    "mcp-jsonrpc+odoo_key": ("/mcp/jsonrpc", "odoo_key"),
+    "native-jsonrpc+odoo_key": ("/jsonrpc", "odoo_key"),
+    "mcp-json2+odoo_key": ("/mcp/json/2/res.partner/{method}", "odoo_key"),
+    "native-json2+odoo_key": ("/json/2/res.partner/{method}", "odoo_key"),
+}
+#: What marks an error in a 200 answer of each API (JSON-2 errors are HTTP statuses).
+ERROR_MARKERS = {"xmlrpc": "<fault>", "jsonrpc": '"error": {', "json2": None}
+
+
+def api_of(way: str) -> str:
+    """``mcp-json2+odoo_key`` -> ``json2``; the XML-RPC ways (``mcp+...``) -> ``xmlrpc``."""
+    head = way.split("+", 1)[0]
+    return head.split("-", 1)[1] if "-" in head else "xmlrpc"
+
+
+def all_ways(serie: str) -> dict[str, tuple[str, str]]:
+    apis = os.environ.get("BENCH_APIS", "jsonrpc,json2").split(",")
+    if serie == "18.0":
+        apis = [a for a in apis if a != "json2"]  # no native JSON-2 to compare with
+    return {**WAYS, **{w: v for w, v in API_WAYS.items() if api_of(w) in apis}}
+
+
+def request_of(way: str, path: str, secret: str, db: str, uid: int, method: str, args: list, kwargs: dict):
+    """``(path, body, headers)`` of one call over the way's API."""
+    api = api_of(way)
+    if api == "xmlrpc":
+        body = xmlrpc.client.dumps((db, uid, secret, "res.partner", method, args, kwargs), "execute_kw")
+        return path, body, {"Content-Type": "text/xml"}
+    if api == "jsonrpc":
+        params = {
+            "service": "object",
+            "method": "execute_kw",
+            "args": [db, uid, secret, "res.partner", method, args, kwargs],
+        }
+        body = json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": params})
+        return path, body, {"Content-Type": "application/json"}
+    named = dict(kwargs)
+    if method in ("read",):
+        named["ids"] = args[0]
+    else:
+        named["domain"] = args[0]
+    headers = {"Content-Type": "application/json", "Authorization": f"bearer {secret}"}
+    return path.format(method=method), json.dumps(named), headers
+
+
 SEARCH_READ_FIELDS = [
     "name",
     "email",
@@ -179,14 +228,13 @@ def calls(sample_id: int) -> dict[str, tuple[str, list, dict]]:
     }
 
 
-def variants(db: str, creds: dict, concurrencies: list[int]) -> list[dict]:
+def variants(db: str, creds: dict, concurrencies: list[int], ways: dict | None = None) -> list[dict]:
     out = []
     secrets = {"odoo_key": creds["odoo_key"], "mcp_key": creds["mcp_key"], "password": PASSWORD}
     for call, (method, args, kwargs) in calls(creds["sample_id"]).items():
-        for way, (path, credential) in WAYS.items():
-            body = xmlrpc.client.dumps(
-                (db, creds["uid"], secrets[credential], "res.partner", method, args, kwargs),
-                "execute_kw",
+        for way, (path, credential) in (ways or WAYS).items():
+            url_path, body, headers = request_of(
+                way, path, secrets[credential], db, creds["uid"], method, args, kwargs
             )
             for c in concurrencies:
                 out.append(
@@ -194,12 +242,28 @@ def variants(db: str, creds: dict, concurrencies: list[int]) -> list[dict]:
                         "name": f"{call}/{way}/c{c}",
                         "call": call,
                         "way": way,
+                        "api": api_of(way),
                         "concurrency": c,
-                        "path": path,
+                        "path": url_path,
                         "body": body,
+                        "headers": headers,
+                        "error_marker": ERROR_MARKERS[api_of(way)],
                     }
                 )
     return out
+
+
+def decode(variant: dict, data: bytes):
+    """The result of one answer of the variant's API; raises on an error answer."""
+    if variant["api"] == "xmlrpc":
+        (result,), _ = xmlrpc.client.loads(data)  # raises Fault on a fault
+        return result
+    body = json.loads(data)
+    if variant["api"] == "jsonrpc":
+        if "error" in body:
+            raise SystemExit(f"{variant['name']}: {body['error']}")
+        return body.get("result")
+    return body
 
 
 def check_variants(url: str, db: str, plan_variants: list[dict]) -> None:
@@ -213,11 +277,11 @@ def check_variants(url: str, db: str, plan_variants: list[dict]) -> None:
         req = urllib.request.Request(
             url + v["path"],
             data=v["body"].encode(),
-            headers={"Content-Type": "text/xml", "X-Odoo-Database": db},
+            headers={**v["headers"], "X-Odoo-Database": db},
         )
         with urllib.request.urlopen(req, timeout=60) as resp:
-            (result,), _ = xmlrpc.client.loads(resp.read())  # raises Fault on a fault
-        previous = answers.setdefault(v["call"], result)
+            result = decode(v, resp.read())
+        previous = answers.setdefault((v["call"], v["api"]), result)
         if previous != result:
             raise SystemExit(f"{v['name']} answers differently from the other ways of {v['call']}")
 
@@ -246,6 +310,7 @@ def aggregate(slices: list[dict], plan_variants: list[dict]) -> dict:
             "closed_connection_share": round(
                 sum(s["closed_connections"] for s in got) / max(1, sum(s["n"] + s["errors"] for s in got)), 3
             ),
+            "api": v.get("api", "xmlrpc"),
             "rps": median([s["rps"] for s in got]),
             "p50_ms": median([s["p50_ms"] for s in got]),
             "p99_ms": median([s["p99_ms"] for s in got]),
@@ -257,7 +322,7 @@ def aggregate(slices: list[dict], plan_variants: list[dict]) -> dict:
                 k: median([t[k] for t in timed if k in t]) for k in keys if timed[0].get(k) is not None
             }
         rows[name] = row
-    call_order, way_order = ["search_read", "read", "search_count"], [*WAYS]
+    call_order, way_order = ["search_read", "read", "search_count"], [*WAYS, *API_WAYS]
     rows = dict(
         sorted(
             rows.items(),
@@ -278,6 +343,7 @@ def aggregate(slices: list[dict], plan_variants: list[dict]) -> dict:
             if r["call"] == row["call"]
             and r["concurrency"] == row["concurrency"]
             and r["way"].startswith("native")
+            and r["api"] == row["api"]
         ]
         if not natives:
             continue
@@ -323,7 +389,7 @@ def run_mode(mode: str, odoo, pg, db, data_dir, work, creds, cfg) -> dict:
         time.sleep(2 if workers else 0.5)  # let prefork spawn its workers and gevent child
         idle = wait_idle(pgid, timeout=30)
         print(f"  [{mode}] before the run: {idle.describe()}", flush=True)
-        plan_variants = variants(db, creds, cfg["concurrencies"])
+        plan_variants = variants(db, creds, cfg["concurrencies"], all_ways(odoo.serie))
         check_variants(server.url, db, plan_variants)
         mcp_c1 = [v["name"] for v in plan_variants if v["way"] == "mcp+odoo_key" and v["concurrency"] == 1]
         plan = {

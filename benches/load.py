@@ -10,8 +10,9 @@ where the server allows it. Odoo's built-in server answers HTTP/1.0 and closes t
 every response, so there a request usually includes its TCP connect; the result counts how many
 responses closed their connection.
 
-Every request carries ``X-Odoo-Database``. A response that is not HTTP 200 or carries an XML-RPC
-``<fault>`` counts as an error, not as a latency sample. Every loop is bounded in time and count.
+Every request carries ``X-Odoo-Database``. A response that is not HTTP 200 or carries its API's
+error marker (an XML-RPC ``<fault>``, a JSON-RPC ``"error"``) counts as an error, not as a latency
+sample. Every loop is bounded in time and count.
 """
 
 from __future__ import annotations
@@ -62,9 +63,12 @@ class Slice:
         self.body = variant["body"].encode()
         self.headers = {
             "Content-Type": "text/xml",
+            **variant.get("headers", {}),
             "X-Odoo-Database": db,
             "User-Agent": "mcp-bench/1",
         }
+        marker = variant.get("error_marker", "<fault>")
+        self.error_marker = marker.encode() if marker else None
         self.seconds = seconds
         self.lock = threading.Lock()
         self.latencies: list[float] = []
@@ -99,7 +103,7 @@ class Slice:
                 t1 = time.perf_counter()
                 if resp.will_close:
                     closed += 1
-                if resp.status != 200 or b"<fault>" in data:
+                if resp.status != 200 or (self.error_marker is not None and self.error_marker in data):
                     errors += 1
                     first_error = first_error or f"HTTP {resp.status}: {data[:300]!r}"
                     continue

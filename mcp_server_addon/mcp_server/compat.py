@@ -208,3 +208,19 @@ def honour_database_header():
     resolve = http.Request._get_session_and_dbname
     if not getattr(resolve, "mcp_server_header", False):  # once, however often the addon loads
         http.Request._get_session_and_dbname = _with_database_header(resolve)
+
+
+#: The ``code`` of Odoo's JSON-RPC error object: 200 in 18.0, 0 in 19.0 (both say it carries no meaning).
+JSONRPC_ERROR_CODE = 200 if IS_18 else 0
+
+
+def is_model_method(func):
+    """Whether a model method is ``@api.model`` (it takes no records): ``_api`` is ``'model'`` or
+    ``'model_create'`` in 18.0, ``_api_model`` is set in 19.0."""
+    if IS_18:
+        return getattr(func, "_api", None) in ("model", "model_create")
+    return hasattr(func, "_api_model")
+
+
+#: Odoo's own JSON-2 API (``/json/2/<model>/<method>``) exists from 19.0 on.
+HAS_ODOO_JSON2 = not IS_18

@@ -301,6 +301,10 @@ def client_env(stack: Stack, kind: str) -> dict[str, str]:
         env["ODOO_API_KEY"] = stack.outsider_key
     elif kind == "outsider_password":
         env["ODOO_USER"], env["ODOO_PASSWORD"] = OUTSIDER_LOGIN, PASSWORD
+    elif kind in YOLO_TRANSPORTS:
+        # YOLO mode: Odoo's own API paths, appended to a base URL that puts them behind the gate
+        env.update(ODOO_URL=f"{stack.url}/mcp", ODOO_YOLO="true", ODOO_RPC_TRANSPORT=YOLO_TRANSPORTS[kind])
+        env["ODOO_USER"], env["ODOO_API_KEY"] = LOGIN, stack.odoo_key
     else:
         raise ValueError(kind)
     return env
@@ -349,6 +353,9 @@ def open_client(portal: BlockingPortal, stack: Stack, kind: str) -> Iterator[Mcp
     finally:
         session_cm.__exit__(None, None, None)
 
+
+#: Client kinds of ``mcp-server-odoo`` in YOLO mode, with their ``ODOO_RPC_TRANSPORT``.
+YOLO_TRANSPORTS = {"yolo_xmlrpc": "xmlrpc", "yolo_json2": "json2"}
 
 #: The credential kinds every tool test runs with.
 CREDENTIAL_KINDS = ["odoo_api_key", "mcp_key", "password"]

@@ -16,7 +16,7 @@ import xmlrpc.client
 import pytest
 from anyio.from_thread import BlockingPortal
 
-from .conftest import McpClient, Stack, open_client
+from .conftest import LOGIN, McpClient, Stack, open_client
 
 
 def refusal(model: str, operation: str, method: str | None = None) -> re.Pattern[str]:
@@ -67,10 +67,12 @@ def test_posting_on_a_model_without_write_is_refused(mcp: McpClient, stack: Stac
 
 
 def test_the_module_refusal_reaches_the_tool_result(mcp: McpClient):
-    """``get_current_context`` reads res.users, which is not enabled: the gate's fault shows through."""
+    """``get_current_context`` reads the caller's own user, which every MCP user may (res.users is
+    not enabled); anything else on res.users is refused, and the gate's message shows through."""
     data = mcp.ok("get_current_context")
-    assert data["user_name"] is None
-    assert "Access denied by MCP for model 'res.users' method 'read'." in data["text"]
+    assert (data["user_name"], data["login"]) == ("MCP E2E User", LOGIN)
+    text = mcp.refused("search_records", model="res.users", domain=[], fields=["name"])
+    assert "Model 'res.users' is not enabled for MCP access." in text, text
 
 
 @pytest.mark.parametrize("kind", ["outsider_api_key", "outsider_password"])

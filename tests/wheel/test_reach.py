@@ -314,3 +314,77 @@ def test_every_mapped_method_has_its_arguments_described():
     from tests.oracle import METHOD_OPS
 
     assert set(METHOD_OPS) <= set(reach.SIGNATURES)
+
+
+# -- who am I: the caller's own identity ----------------------------------------------------------
+UID, OTHER = 7, 8
+
+
+def identity(world, method, args, kwargs=None):
+    return reach.self_identity(world, UID, "res.users", method, list(args), dict(kwargs or {}))
+
+
+def test_self_identity_lets_a_caller_read_only_its_own_identity(world):
+    plan = identity(world, "context_get", [], {"context": {"lang": "fr_FR", "uid": 1}})
+    assert (plan.operation, plan.args, plan.kwargs) == ("read", [], {"context": {"lang": "fr_FR"}})
+    plan = identity(world, "read", [[UID], ["name", "login", "tz", "company_id"]])
+    assert plan.args == [[UID], ["name", "login", "tz", "company_id"]]
+    plan = identity(world, "read", [UID])
+    assert set(plan.kwargs["fields"]) == reach.SELF_FIELDS
+    plan = identity(world, "search_read", [[("id", "=", UID)]], {"fields": ["name"], "limit": 1})
+    assert plan.args == [[("id", "=", UID)]] and plan.kwargs == {"fields": ["name"], "limit": 1}
+    plan = identity(world, "search_read", [], {"domain": [["id", "in", [UID]]]})
+    assert set(plan.kwargs["fields"]) == reach.SELF_FIELDS
+    # any other call is not one: the matrix decides it as usual
+    for method, args, kwargs in (
+        ("read", [[OTHER], ["name"]], {}),
+        ("read", [[UID, OTHER], ["name"]], {}),
+        ("read", [[], ["name"]], {}),
+        ("read", [[True], ["name"]], {}),
+        ("read", [[UID], ["password"]], {}),
+        ("read", [[UID], ["partner_id.email"]], {}),
+        ("read", [[UID], "name"], {"fields": ["name"]}),
+        ("search_read", [[]], {}),
+        ("search_read", [[("id", "=", OTHER)]], {}),
+        ("search_read", [[("id", "in", [UID, OTHER])]], {}),
+        ("search_read", [[("id", "=", [UID])]], {}),
+        ("search_read", [["|", ("id", "=", UID), ("login", "=", "x")]], {}),
+        ("search_read", [[("id", "=", UID)]], {"order": "password"}),
+        ("search_read", [[("login", "=", "me")]], {}),
+        ("search", [[("id", "=", UID)]], {}),
+        ("write", [[UID], {"name": "n"}], {}),
+        ("context_get", [1], {}),
+        ("context_get", [], {"fields": ["name"]}),
+    ):
+        assert identity(world, method, args, kwargs) is None, (method, args, kwargs)
+    assert reach.self_identity(world, UID, "res.partner", "read", [[UID]], {}) is None
+    with pytest.raises(reach.Refusal, match="allowed_company_ids"):
+        identity(world, "context_get", [], {"context": {"allowed_company_ids": [3]}})
+
+
+def test_self_identity_keeps_the_field_rules():
+    world = World({}, PermissionMatrix([]), denied={"res.users": (frozenset({"email"}), frozenset())})
+    assert identity(world, "read", [[UID], ["email"]]) is None
+    assert "email" not in identity(world, "read", [[UID]]).kwargs["fields"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    ids=st.lists(st.integers(min_value=0, max_value=10), max_size=3),
+    fields=st.one_of(
+        st.none(), st.lists(st.sampled_from(sorted(reach.SELF_FIELDS | {"password", "groups_id"})))
+    ),
+    domain_id=st.integers(min_value=0, max_value=10),
+)
+def test_a_self_identity_plan_reads_nothing_but_the_callers_identity(ids, fields, domain_id):
+    world = World({}, PermissionMatrix([]))
+    for method, args in (("read", [ids, fields]), ("search_read", [[("id", "=", domain_id)], fields])):
+        plan = identity(world, method, args)
+        if plan is None:
+            continue
+        read_fields = plan.args[1] if plan.args[1] is not None else plan.kwargs.get("fields")
+        assert set(read_fields or reach.SELF_FIELDS) <= reach.SELF_FIELDS
+        if method == "read":
+            assert ids and set(ids) == {UID}
+        else:
+            assert domain_id == UID

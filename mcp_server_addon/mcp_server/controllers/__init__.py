@@ -1,1 +1,1 @@
-from . import rest, xmlrpc
+from . import json2, jsonrpc, rest, xmlrpc

@@ -2,11 +2,13 @@
 
 import json
 import logging
+import math
 import time
 from datetime import datetime, timezone
 
 from odoo.http import request
 from odoo.modules.module import get_manifest
+from odoo.tools import exception_to_unicode
 from werkzeug.exceptions import NotFound
 
 _logger = logging.getLogger(__name__)
@@ -24,6 +26,44 @@ def require_database():
     ``server_wide_modules`` routes such a request to an MCP surface at all."""
     if not request.db:
         raise NotFound()
+
+
+#: The gate's refusals (:class:`~..models.mcp_gateway.McpError`, by HTTP status) in the terms of
+#: each protocol: XML-RPC faults carry the status as their code; JSON-RPC errors and JSON-2 bodies
+#: name the exception Odoo itself raises in that case, and JSON-2 answers with the status. The
+#: message is the gate's, the same everywhere.
+REFUSAL_NAMES = {
+    400: "werkzeug.exceptions.BadRequest",
+    401: "odoo.exceptions.AccessDenied",
+    403: "odoo.exceptions.AccessError",
+    404: "werkzeug.exceptions.NotFound",
+    413: "werkzeug.exceptions.RequestEntityTooLarge",
+    415: "werkzeug.exceptions.UnsupportedMediaType",
+    422: "werkzeug.exceptions.UnprocessableEntity",
+    429: "werkzeug.exceptions.TooManyRequests",
+    503: "werkzeug.exceptions.ServiceUnavailable",
+}
+#: Odoo's exceptions whose message may reach the caller, and the status JSON-2 answers them with
+#: (Odoo 19's ``http_status``; 18.0 has the classes without it). Most specific first.
+ODOO_ERROR_STATUSES = (
+    ("AccessDenied", 403),
+    ("AccessError", 403),
+    ("MissingError", 404),
+    ("LockError", 409),
+    ("UserError", 422),
+)
+
+
+def paths(*suffixes):
+    """Each route path under ``/mcp``, and the same with the doubled slash that a base URL ending
+    in ``/`` gives (``/mcp//jsonrpc``): Odoo's routing map does not merge slashes."""
+    return [f"/mcp{sep}{suffix}" for suffix in suffixes for sep in ("/", "//")]
+
+
+def canonical_path():
+    """The request's path as the audit log names it: the doubled slash after ``/mcp`` merged."""
+    path = request.httprequest.path
+    return "/mcp/" + path[len("/mcp//") :] if path.startswith("/mcp//") else path
 
 
 def mcp_version():
@@ -99,3 +139,38 @@ class Audit:
             request.env["mcp.log"]._mcp_insert(request.env.cr, rows)
         except Exception:
             _logger.warning("MCP: could not write %d audit row(s)", len(rows), exc_info=True)
+
+
+def refusal_data(exc):
+    """The ``data`` of a JSON-RPC error and the body of a JSON-2 error for a refusal of the gate:
+    Odoo's own error shape (``serialize_exception``), without a traceback."""
+    return error_data(
+        REFUSAL_NAMES.get(exc.status, "odoo.exceptions.UserError"), exc.message, [exc.message, exc.status]
+    )
+
+
+def odoo_error_data(exc):
+    """Odoo's error shape for an exception raised by Odoo while running the call: the exception's
+    name and message, no traceback."""
+    cls = type(exc)
+    name = f"{cls.__module__}.{cls.__name__}" if cls.__module__ else cls.__name__
+    message = "Access Denied" if cls.__name__ == "AccessDenied" else exception_to_unicode(exc)
+    arguments = [message] if cls.__name__ == "AccessDenied" else [str(a) for a in exc.args]
+    return error_data(name, message, arguments)
+
+
+def error_data(name, message, arguments):
+    return {"name": name, "message": message, "arguments": arguments, "context": {}, "debug": ""}
+
+
+def odoo_error_status(exc):
+    """The JSON-2 status of an exception Odoo raised, or ``None`` for an internal error (500)."""
+    names = {cls.__name__ for cls in type(exc).__mro__ if cls.__module__ == "odoo.exceptions"}
+    return next((status for name, status in ODOO_ERROR_STATUSES if name in names), None)
+
+
+def retry_after_headers(exc):
+    """``Retry-After`` of a rate-limit refusal, in whole seconds (at least 1)."""
+    if exc.retry_after is None:
+        return []
+    return [("Retry-After", str(max(1, math.ceil(exc.retry_after))))]

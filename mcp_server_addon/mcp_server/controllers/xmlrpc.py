@@ -1,119 +1,55 @@
-"""``/mcp/xmlrpc/{common,db,object}`` (CONTRACT §3): Odoo's XML-RPC, decoded and encoded by the native
-codec, every call through ``mcp.gateway``. Refusals are faults with HTTP 200, as Odoo answers them."""
+"""``/mcp/xmlrpc/{common,db,object}`` (CONTRACT §3) and Odoo's own paths under the prefix,
+``/mcp/xmlrpc/2/{common,db,object}``: Odoo's XML-RPC, decoded and encoded by the native codec, every
+call through ``mcp.gateway`` (the services of :mod:`.services`). Refusals are faults with HTTP 200,
+as Odoo answers them; :func:`refusal_fault` is the one mapping of the gate's refusals onto faults."""
 
+import functools
 import logging
 import time
 import xmlrpc.client
 
-import odoo.release
 from odoo import http
 from odoo.exceptions import AccessDenied, AccessError, MissingError, RedirectWarning, UserError
 from odoo.http import request
-from odoo.service import db as db_service
-from odoo.tools import config, lazy
+from odoo.tools import lazy
 
 from .. import native
 from ..models.mcp_gateway import McpError
-from .common import ROUTE, Audit, require_database
+from . import services
+from .common import ROUTE, Audit, canonical_path, paths, require_database
 
 _logger = logging.getLogger(__name__)
 
 #: Largest XML-RPC body accepted (a create of thousands of rows fits well under it).
 MAX_XMLRPC_BODY = 32 * 1024 * 1024
 XML_CONTENT_TYPES = ("text/xml", "application/xml", "")
-DB_READ_METHODS = ("list", "server_version", "list_lang", "list_countries", "db_exist")
+DB_READ_METHODS = services.DB_READ_METHODS
 XMLRPC_ROUTE = {**ROUTE, "type": "http", "methods": ["POST"]}
 
 
 class McpXmlRpcController(http.Controller):
-    @http.route("/mcp/xmlrpc/common", **XMLRPC_ROUTE)
+    @http.route(paths("xmlrpc/common", "xmlrpc/2/common"), **XMLRPC_ROUTE)
     def xmlrpc_common(self):
-        return XmlRpcCall("common").serve(self._common)
+        return XmlRpcCall("common").serve(services.common)
 
-    @http.route("/mcp/xmlrpc/db", **XMLRPC_ROUTE)
+    @http.route(paths("xmlrpc/db", "xmlrpc/2/db"), **XMLRPC_ROUTE)
     def xmlrpc_db(self):
-        return XmlRpcCall("db").serve(self._db)
+        return XmlRpcCall("db").serve(services.db)
 
-    @http.route("/mcp/xmlrpc/object", **XMLRPC_ROUTE)
+    @http.route(paths("xmlrpc/object"), **XMLRPC_ROUTE)
     def xmlrpc_object(self):
-        return XmlRpcCall("object").serve(self._object)
+        # CONTRACT §3: the legacy path takes execute_kw only
+        handler = functools.partial(services.object_call, methods=services.EXECUTE_KW_ONLY)
+        return XmlRpcCall("object").serve(handler)
 
-    def _common(self, call, gateway, method, params):
-        if method == "version":
-            return {
-                "server_version": odoo.release.version,
-                "server_version_info": list(odoo.release.version_info),
-                "server_serie": odoo.release.serie,
-                "protocol_version": 1,
-            }
-        if method not in ("authenticate", "login"):
-            raise XmlRpcFault(400, f"Unsupported method {method}. Use version, authenticate or login.")
-        if len(params) < 3:
-            raise XmlRpcFault(400, f"{method} takes (db, login, password).")
-        db, login, secret = params[:3]
-        user_agent_env = params[3] if len(params) > 3 and isinstance(params[3], dict) else {}
-        if db != request.db:
-            raise XmlRpcFault(400, "The database does not match the X-Odoo-Database header of the request.")
-        uid = gateway._mcp_check_login(login, secret, user_agent_env)
-        if not uid:
-            call.audit.add("auth_failure", error_code="3", error_message="Access Denied")
-            return False
-        principal = gateway._mcp_principal(uid, "password")
-        call.audit.base["user_id"] = uid
-        gateway._mcp_check_user(principal)
-        call.audit.add("auth_success", operation=method)
-        return uid
-
-    def _db(self, call, gateway, method, params):
-        if method not in DB_READ_METHODS:
-            raise XmlRpcFault(403, f"Method {method} is not available: only read-only database services are.")
-        if method == "list":
-            if not config["list_db"]:
-                raise AccessDenied()
-            return db_service.list_dbs(True)
-        if method == "server_version":
-            return odoo.release.version
-        if method == "list_lang":
-            return db_service.exp_list_lang()
-        if method == "list_countries":
-            return db_service.exp_list_countries()
-        if not params or not isinstance(params[0], str):
-            raise XmlRpcFault(400, "db_exist takes (db_name).")
-        return db_service.exp_db_exist(params[0])
-
-    def _object(self, call, gateway, method, params):
-        if method != "execute_kw":
-            raise XmlRpcFault(400, f"Unsupported method {method}. Only execute_kw is allowed.")
-        if len(params) < 5:
-            raise XmlRpcFault(400, "execute_kw takes (db, uid, password, model, method, args, kwargs).")
-        db, uid, secret, model, model_method = params[:5]
-        if db != request.db:
-            raise XmlRpcFault(400, "The database does not match the X-Odoo-Database header of the request.")
-        if not isinstance(model, str) or not gateway._mcp_native().valid_model_name(model):
-            raise XmlRpcFault(400, "Invalid model name.")
-        args = params[5] if len(params) > 5 else []
-        kwargs = params[6] if len(params) > 6 else {}
-        if not isinstance(model_method, str) or not isinstance(args, list) or not isinstance(kwargs, dict):
-            raise XmlRpcFault(400, "execute_kw takes (db, uid, password, model, method, args, kwargs).")
-        call.audit.base.update(model_name=model, operation=model_method[:64])
-        call.mark("parse")
-        principal = call.authenticate(gateway, uid, secret)
-        call.mark("auth")
-        gateway._mcp_check_member(principal)
-        call.mark("user")
-        gateway._mcp_rate_limit(principal)
-        call.mark("rate")
-        plan = gateway._mcp_authorize(principal, model, model_method, args, kwargs)
-        call.audit.base["operation"] = plan.operation
-        call.mark("decide")
-        return gateway._mcp_execute(principal, model, model_method, plan, call.audit)
+    @http.route(paths("xmlrpc/2/object"), **XMLRPC_ROUTE)
+    def xmlrpc_2_object(self):
+        return XmlRpcCall("object").serve(services.object_call)
 
 
-class XmlRpcFault(Exception):
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+def refusal_fault(exc):
+    """The fault of a refusal of the gate: its status as the code, its message."""
+    return exc.status, exc.message
 
 
 def fault_body(code, message):
@@ -152,7 +88,7 @@ class XmlRpcCall:
 
     def __init__(self, service):
         self.service = service
-        self.audit = Audit(f"/mcp/xmlrpc/{service}")
+        self.audit = Audit(canonical_path())
         self.audit.base["http_method"] = "POST"
         self.timing = None  # phase -> seconds, when Server-Timing is on
         self._mark = time.perf_counter()
@@ -173,12 +109,6 @@ class XmlRpcCall:
         if event_type:
             self.audit.add(event_type, error_code=str(code), error_message=message)
         return self.respond(fault_body(code, message))
-
-    def authenticate(self, gateway, uid, secret):
-        principal = gateway._mcp_check_uid_secret(uid, secret)
-        self.audit.base["user_id"] = principal.uid
-        self.audit.base["api_key_used"] = principal.auth_method == "api_key"
-        return principal
 
     def serve(self, handler):
         require_database()
@@ -224,10 +154,8 @@ class XmlRpcCall:
             body = lib.xmlrpc.dumps_response(result, default=marshal_default)
             self.mark("encode")
             return self.respond(body)
-        except XmlRpcFault as exc:
-            return self.fault(exc.code, exc.message)
         except McpError as exc:
-            return self.fault(exc.status, exc.message, exc.event_type)
+            return self.fault(*refusal_fault(exc), exc.event_type)
         except AccessDenied:
             request.env.cr.rollback()
             return self.fault(3, "Access Denied", "auth_failure")

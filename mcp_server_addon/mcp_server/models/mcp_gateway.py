@@ -386,17 +386,16 @@ class McpGateway(models.AbstractModel):
         """The one decision every surface asks for before it runs a model method: the named model
         and method (the matrix), then everything the call reaches (:mod:`.mcp_reach`). Returns the
         :class:`~.mcp_reach.Plan` to run, or raises :class:`McpError` 403 (or 400 for arguments
-        that cannot be analysed), naming what was missing."""
-        operation = self._mcp_decide(principal, model, method)
+        that cannot be analysed), naming what was missing. The calls by which a caller learns who it is
+        (:func:`~.mcp_reach.self_identity`) pass for every MCP user without the matrix."""
+        world = McpWorld(self.env, self._mcp_snapshot(), principal)
         try:
-            return mcp_reach.analyse(
-                McpWorld(self.env, self._mcp_snapshot(), principal),
-                model,
-                method.lower(),
-                operation,
-                args,
-                kwargs,
-            )
+            # who am I: the caller's own context and identity, for every MCP user (reach rule)
+            plan = mcp_reach.self_identity(world, principal.uid, model, method, args, kwargs)
+            if plan is not None:
+                return plan
+            operation = self._mcp_decide(principal, model, method)
+            return mcp_reach.analyse(world, model, method.lower(), operation, args, kwargs)
         except mcp_reach.Refusal as refusal:
             raise McpError(
                 refusal.status,

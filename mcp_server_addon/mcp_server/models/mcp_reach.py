@@ -762,3 +762,101 @@ def analyse(world, model, method, operation, args, kwargs):
             marks.setdefault(name, []).append("write")
         plan.fields_marks = marks
     return plan
+
+
+#: What any caller may learn about its own user, ``res.users`` enabled or not: the calls a client
+#: makes to learn who it is (its context, these fields of its own record). Nothing about another user.
+SELF_MODEL = "res.users"
+SELF_FIELDS = frozenset(
+    (
+        "id",
+        "name",
+        "display_name",
+        "login",
+        "email",
+        "lang",
+        "tz",
+        "active",
+        "partner_id",
+        "company_id",
+        "company_ids",
+    )
+)
+
+
+def self_identity(world, uid, model, method, args, kwargs):
+    """The :class:`Plan` of a call by which the caller (user ``uid``) learns who it is:
+    ``res.users.context_get``, or ``read``/``search_read`` of :data:`SELF_FIELDS` of its own record
+    only. ``None`` for any other call, which the matrix and :func:`analyse` then decide as usual."""
+    if model != SELF_MODEL or method not in ("context_get", "read", "search_read"):
+        return None
+    if method == "context_get":
+        if args or set(kwargs) - {"context"}:
+            return None
+        bound = None
+        args, kwargs = [], dict(kwargs)
+    else:
+        try:
+            bound = _Arguments(method, args, kwargs)
+        except Refusal:
+            return None
+        args, kwargs = bound.args, bound.kwargs
+    if "context" in kwargs:
+        kwargs["context"] = check_context(kwargs["context"], world)
+    if bound is not None:
+        if method == "read" and not _own_ids(bound.ids(), uid):
+            return None
+        fields_named = False
+        for slot in bound.slots:
+            role, value = slot[0], bound.get(slot)
+            if role == DOMAIN and not _own_domain(value, uid):
+                return None
+            if role == ORDER and value not in (None, False, ""):
+                return None
+            if role == FIELDS:
+                fields = _self_fields(world, value)
+                if fields is None:
+                    return None
+                bound.set(slot, fields)
+                fields_named = True
+        if method == "search_read" and not bound.of(DOMAIN):
+            return None
+        if not fields_named:
+            kwargs["fields"] = _self_fields(world, None)
+    return Plan("read", args, kwargs)
+
+
+def _own_ids(ids, uid):
+    if isinstance(ids, int) and not isinstance(ids, bool):
+        return ids == uid
+    return (
+        isinstance(ids, (list, tuple))
+        and bool(ids)
+        and all(i == uid and not isinstance(i, bool) for i in ids)
+    )
+
+
+def _own_domain(domain, uid):
+    """``[('id', '=', uid)]`` or ``[('id', 'in', [uid])]``: the caller's own record, nothing else."""
+    if not isinstance(domain, (list, tuple)) or len(domain) != 1:
+        return False
+    term = domain[0]
+    if not isinstance(term, (list, tuple)) or len(term) != 3 or term[0] != "id":
+        return False
+    operator, value = term[1], term[2]
+    if operator == "=":
+        return _own_ids(value, uid) and not isinstance(value, (list, tuple))
+    return operator == "in" and isinstance(value, (list, tuple)) and _own_ids(value, uid)
+
+
+def _self_fields(world, fields):
+    """The fields of the caller's own record a read may name (all of them when none is named), or
+    ``None`` when it names another one (or one the field rules deny)."""
+    allowed = SELF_FIELDS - world.denied(SELF_MODEL)[0]
+    if fields is None or fields is False or fields == []:
+        return sorted(allowed)
+    if isinstance(fields, str):
+        fields = [fields]
+    if not isinstance(fields, (list, tuple)) or not all(isinstance(f, str) and f in allowed for f in fields):
+        return None
+    return list(fields)
