@@ -1159,7 +1159,7 @@ TOOLS = (
         ),
         result_schema({"success": {"type": "boolean"}, "message_id": INTEGER}, ("success", "message_id")),
         annotations(False),
-        "write",
+        "message",
         post_message,
     ),
     Tool(
