@@ -77,9 +77,9 @@ class McpGateway(models.AbstractModel):
             self.env.cr.rollback()
             audit.add("error", error_code="E400", error_message=str(exc)[:1000])
             return self._mcp_tool_error(str(exc))
-        except ODOO_ERRORS as exc:
+        except (*ODOO_ERRORS, ValueError, TypeError) as exc:  # Odoo refuses bad values with these too
             self.env.cr.rollback()
-            message = "Access Denied" if isinstance(exc, AccessDenied) else str(exc)
+            message = "Access Denied" if isinstance(exc, AccessDenied) else str(exc) or type(exc).__name__
             audit.add("error", error_code="E400", error_message=message[:1000])
             return self._mcp_tool_error(message)
         extra = []

@@ -474,17 +474,12 @@ class TestMcpTools(McpHttpCase):
         self.assertEqual((deleted["deleted_id"], deleted["deleted_name"]), (partner.id, "Renamed"))
         self.assertFalse(partner.exists())
         self.assertTrue(self.logs(endpoint="/mcp", operation="delete_record", event_type="write_operation"))
-        # a scoped key without the right: the gate's refusal, nothing written
-        read_only = (
-            self.env["mcp.api.key"]
-            .with_user(self.mcp_user)
-            ._generate("ro", self.mcp_user, scope="res.partner:RW")
-        )
+        # a model whose create right is off: the gate's refusal, nothing written
         text = self.tool_refused(
-            "create_record", {"model": "res.partner", "values": {"name": "No"}}, key=read_only
+            "create_record", {"model": "res.country", "values": {"name": "No", "code": "QQ"}}
         )
         self.assertIn("Access denied by MCP", text)
-        self.assertFalse(self.env["res.partner"].search([("name", "=", "No")]))
+        self.assertFalse(self.env["res.country"].search([("code", "=", "QQ")]))
         # an Odoo error (a required field missing) comes back as an isError result
         self.tool_refused("create_record", {"model": "res.partner", "values": {"type": "nonsense"}})
 
@@ -497,7 +492,8 @@ class TestMcpTools(McpHttpCase):
             set(next(f for f in described["fields"] if f["name"] == "name")) - {"name"},
             {"type", "string", "required", "readonly"},
         )
-        self.assertTrue(described["omitted"])
+        self.assertEqual(described["total"], len(names))
+        self.assertIn("child_ids", names)  # relations are always described
         some = self.tool_ok(
             "get_fields",
             {"model": "res.partner", "field_names": ["name", "nope"], "attributes": ["type", "help"]},
