@@ -176,11 +176,10 @@ class TestMcpProtocol(McpHttpCase):
         self.rpc_error(self.legacy("nope/nothing"), 200, -32601)
 
     def test_http_rules(self):
+        headers = {"X-Odoo-Database": self.env.cr.dbname}
         for method in ("GET", "DELETE"):
             with self.subTest(method=method):
-                response = self.url_open(
-                    "/mcp", method=method, headers={"X-Odoo-Database": self.env.cr.dbname}
-                )
+                response = self.opener.request(method, self.base_url() + "/mcp", headers=headers, timeout=30)
                 self.assertEqual(response.status_code, 405)
                 self.assertEqual(response.headers["Allow"], "POST")
         self.rpc_error(self.post_mcp(None, self.odoo_key, raw=b"{nope"), 400, -32700)
