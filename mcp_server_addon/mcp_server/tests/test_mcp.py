@@ -6,6 +6,8 @@ from odoo.tests import tagged
 from .common import McpCase
 
 MODERN = "2026-07-28"
+#: A 1x1 PNG.
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 LEGACY = ("2025-11-25", "2025-06-18")
 
 
@@ -584,4 +586,22 @@ class TestMcpTools(McpHttpCase):
         self.rpc_error(self.modern("resources/read", {"uri": "odoo://nothing/here/at/all"}), 400, -32602)
         self.rpc_error(
             self.modern("resources/read", {"uri": "odoo://res.users/count"}), 200, 403, "not enabled"
+        )
+
+    def test_binary_fields_are_uris(self):
+        partner = self.partners[1]
+        partner.image_1920 = PNG
+        record = self.tool_ok(
+            "get_record", {"model": "res.partner", "record_id": partner.id, "fields": ["image_128"]}
+        )
+        uri = f"odoo://res.partner/record/{partner.id}/image_128"
+        self.assertEqual(record["record"]["image_128"], uri)
+        read = self.result(self.modern("tools/call", {"name": "read_attachment", "arguments": {"uri": uri}}))
+        self.assertFalse(read["isError"], read)
+        self.assertEqual(read["structuredContent"]["kind"], "image")
+        self.assertEqual(read["content"][1]["type"], "image")
+        self.assertEqual(read["content"][1]["mimeType"], "image/png")
+        # a field that is not binary is not served as a file
+        self.tool_refused(
+            "read_attachment", {"uri": f"odoo://res.partner/record/{partner.id}/name"}, message="not a binary"
         )
