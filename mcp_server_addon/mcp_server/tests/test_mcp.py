@@ -571,6 +571,14 @@ class TestMcpTools(McpHttpCase):
             {"model": "res.partner", "record_id": partner.id, "name": "x", "data": "***"},
             message="base64",
         )
+        # a file of a record whose model is not enabled is not there for MCP, as in Odoo's own reads
+        foreign = self.env["ir.attachment"].create(
+            {"name": "secret.txt", "raw": b"secret", "res_model": "res.users", "res_id": self.plain_user.id}
+        )
+        self.tool_refused("read_attachment", {"attachment_id": foreign.id}, message="not found")
+        self.rpc_error(
+            self.modern("resources/read", {"uri": f"odoo://attachment/{foreign.id}"}), 200, 400, "not found"
+        )
         # the resources of the same files and records
         contents = self.result(self.modern("resources/read", {"uri": uploaded["uri"]}))["contents"]
         self.assertEqual(base64.b64decode(contents[0]["blob"]), b"hello from MCP\n")
