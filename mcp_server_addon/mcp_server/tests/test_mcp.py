@@ -613,3 +613,21 @@ class TestMcpTools(McpHttpCase):
         self.tool_refused(
             "read_attachment", {"uri": f"odoo://res.partner/record/{partner.id}/name"}, message="not a binary"
         )
+
+
+@tagged("post_install", "-at_install")
+class TestMcpConnect(McpCase):
+    def test_connect_view_fills_in_this_server(self):
+        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        names = ["url", "database", "claude_code", "vscode", "cursor", "n8n", "claude_desktop"]
+        values = self.env["mcp.connect"].with_user(self.mcp_user).default_get(names)
+        self.assertEqual(values["url"], f"{base}/mcp")
+        self.assertEqual(values["database"], self.env.cr.dbname)
+        self.assertIn(f"claude mcp add --transport http odoo {base}/mcp", values["claude_code"])
+        vscode = json.loads(values["vscode"])["servers"]["odoo"]
+        self.assertEqual((vscode["type"], vscode["url"]), ("http", f"{base}/mcp"))
+        self.assertTrue(vscode["headers"]["Authorization"].startswith("Bearer "))
+        self.assertEqual(json.loads(values["cursor"])["mcpServers"]["odoo"]["url"], f"{base}/mcp")
+        desktop = json.loads(values["claude_desktop"])["mcpServers"]["odoo"]
+        self.assertEqual((desktop["command"], desktop["env"]["ODOO_URL"]), ("uvx", base))
+        self.assertIn(f"{base}/mcp", values["n8n"])
