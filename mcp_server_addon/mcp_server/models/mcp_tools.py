@@ -1424,8 +1424,11 @@ def _json_object(value, name):
 
 
 def _integral(value, spec):
-    if isinstance(value, float) and value.is_integer() and "integer" in str(spec.get("type", spec)):
+    """An integral float (``7.0``, as some JSON encoders send ids) where the schema asks for an
+    integer, or a list of integers, made an ``int``."""
+    options = spec.get("anyOf", [spec])
+    if isinstance(value, float) and value.is_integer() and any(o.get("type") == "integer" for o in options):
         return int(value)
-    if isinstance(value, list) and spec.get("items", {}).get("type") == "integer":
-        return [int(v) if isinstance(v, float) else v for v in value]
+    if isinstance(value, list) and any(o.get("items", {}).get("type") == "integer" for o in options):
+        return [int(v) if isinstance(v, float) and v.is_integer() else v for v in value]
     return value
