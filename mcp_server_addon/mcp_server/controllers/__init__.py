@@ -1,1 +1,1 @@
-from . import json2, jsonrpc, rest, xmlrpc
+from . import json2, jsonrpc, mcp, rest, xmlrpc

@@ -4,6 +4,7 @@ from . import (
     test_json2,
     test_jsonrpc,
     test_marshal,
+    test_mcp,
     test_odoo_routes,
     test_reach,
     test_rest,
