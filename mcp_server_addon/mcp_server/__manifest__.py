@@ -17,7 +17,7 @@ The hot paths (key hashing, rate limiting, permission decisions, XML-RPC codec) 
     "author": "mcp_server contributors",
     "website": "https://github.com/odoo-mcp/mcp_server",
     "license": "LGPL-3",
-    "depends": ["base", "base_setup", "web"],
+    "depends": ["base", "base_setup", "web", "mail"],
     "external_dependencies": {"python": ["odoo_mcp_native"]},
     "data": [
         "security/mcp_security.xml",
@@ -38,5 +38,5 @@ The hot paths (key hashing, rate limiting, permission decisions, XML-RPC codec) 
         ],
     },
     "installable": True,
-    "application": False,
+    "application": True,
 }

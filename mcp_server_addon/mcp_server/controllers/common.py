@@ -65,6 +65,18 @@ class Audit:
         self.rows = []
         self.enabled = False
 
+    @property
+    def client(self):
+        """The client as it names itself (the first word of its ``User-Agent``), or ``None``."""
+        agent = self.base.get("user_agent") or ""
+        return agent.split(" ", 1)[0][:64] or None
+
+    def principal(self, principal):
+        """Name who the request runs as on every row of it: the user, and the MCP key if one."""
+        self.base["user_id"] = principal.uid
+        self.base["api_key_used"] = principal.auth_method == "api_key"
+        self.base["api_key_id"] = principal.key_id
+
     def request_data(self, args, kwargs):
         return dump_for_log({"args": args, "kwargs": kwargs})
 

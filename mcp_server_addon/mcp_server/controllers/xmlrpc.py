@@ -176,8 +176,7 @@ class XmlRpcCall:
 
     def authenticate(self, gateway, uid, secret):
         principal = gateway._mcp_check_uid_secret(uid, secret)
-        self.audit.base["user_id"] = principal.uid
-        self.audit.base["api_key_used"] = principal.auth_method == "api_key"
+        self.audit.principal(principal)
         return principal
 
     def serve(self, handler):
