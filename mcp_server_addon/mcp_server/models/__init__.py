@@ -7,6 +7,7 @@ from . import (
     mcp_api_key,
     mcp_enabled_model,
     mcp_gateway,
+    mcp_gateway_tools,
     mcp_log,
     mcp_log_latency,
     res_config_settings,

@@ -2,6 +2,7 @@ from . import (
     test_admin_app,
     test_gateway,
     test_marshal,
+    test_mcp,
     test_reach,
     test_rest,
     test_ui,
