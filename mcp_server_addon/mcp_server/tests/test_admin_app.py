@@ -1,6 +1,7 @@
+import json
 import xmlrpc.client
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import PASSWORD, McpCase
@@ -145,3 +146,82 @@ class TestAdminApp(McpCase):
             headers={"Content-Type": "text/xml", "X-Odoo-Database": self.env.cr.dbname, **headers},
         )
         return xmlrpc.client.loads(response.content)[0][0]
+
+
+@tagged("post_install", "-at_install")
+class TestPlayground(McpCase):
+    """The playground runs a tool as its user through the real gate, as the web client's button does."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.read_key = (
+            cls.env["mcp.api.key"]
+            .with_user(cls.mcp_user)
+            ._generate("read only", cls.mcp_user, scope="res.partner:R")
+        )
+        cls.read_key_row = cls.env["mcp.api.key"].search([("name", "=", "read only")])
+        cls.partner = cls.env["res.partner"].create({"name": "Playground Partner"})
+
+    def run_tool(self, tool, arguments, key=None):
+        wizard = (
+            self.env["mcp.playground"]
+            .with_user(self.mcp_user)
+            .create(
+                {"tool": tool, "arguments": json.dumps(arguments), "api_key_id": key.id if key else False}
+            )
+        )
+        self.authenticate("mcp_tester", PASSWORD)
+        self.make_jsonrpc_request(
+            "/web/dataset/call_button",
+            {"model": "mcp.playground", "method": "action_run", "args": [wizard.ids], "kwargs": {}},
+        )
+        wizard.invalidate_recordset()
+        return wizard
+
+    def test_arguments_start_from_the_schema(self):
+        wizard = self.env["mcp.playground"].with_user(self.mcp_user).create({"tool": "get_record"})
+        arguments = json.loads(wizard.arguments)
+        self.assertLessEqual({"model", "record_id"}, set(arguments), "the required arguments, to fill in")
+        self.assertIn('"record_id"', wizard.input_schema)
+
+    def test_runs_a_tool_and_shows_its_audit_row(self):
+        wizard = self.run_tool(
+            "search_records", {"model": "res.partner", "domain": [["id", "=", self.partner.id]]}
+        )
+        self.assertFalse(wizard.is_error, wizard.result)
+        self.assertIn("Playground Partner", wizard.result)
+        self.assertTrue(wizard.log_ids, "the call's audit rows are shown")
+        self.assertEqual(set(wizard.log_ids.mapped("endpoint")), {"playground"})
+        self.assertEqual(wizard.log_ids.user_id, self.mcp_user)
+
+    def test_refuses_what_the_gate_refuses(self):
+        # The key's scope names partners only: countries, enabled for the user, are refused.
+        search_countries = {"model": "res.country", "domain": [["code", "=", "BE"]]}
+        refused = self.run_tool("search_records", search_countries, key=self.read_key_row)
+        self.assertTrue(refused.is_error)
+        self.assertIn("res.country", refused.result)
+        self.assertIn("refused", refused.log_ids.mapped("outcome"))
+        allowed = self.run_tool("search_records", search_countries)
+        self.assertFalse(allowed.is_error, allowed.result)
+        self.assertIn("Belgium", allowed.result)
+        # A read-only key has no write tool; the user's own rights do.
+        arguments = {"model": "res.partner", "record_id": self.partner.id, "values": {"name": "Renamed"}}
+        refused = self.run_tool("update_record", arguments, key=self.read_key_row)
+        self.assertTrue(refused.is_error)
+        self.assertIn("Unknown tool: update_record", refused.result)
+        self.assertEqual(self.partner.name, "Playground Partner")
+        allowed = self.run_tool("update_record", arguments)
+        self.assertFalse(allowed.is_error, allowed.result)
+        self.partner.invalidate_recordset()
+        self.assertEqual(self.partner.name, "Renamed")
+
+    def test_only_own_keys(self):
+        self.env["mcp.api.key"].with_user(self.other_user)._generate("other's", self.other_user)
+        others = self.env["mcp.api.key"].search([("name", "=", "other's")])
+        Playground = self.env["mcp.playground"].with_user(self.mcp_user)
+        with self.assertRaises(UserError):
+            Playground.create({"tool": "list_models", "api_key_id": others.id})._principal()
+        own = Playground.create({"tool": "list_models", "api_key_id": self.read_key_row.id})._principal()
+        self.assertEqual((own.uid, own.key_id), (self.mcp_user.id, self.read_key_row.id))
+        self.assertIsNotNone(own.scope, "the key's scope applies")

@@ -3,6 +3,8 @@ import re
 from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL
 
+from .common import McpCase
+
 
 @tagged("post_install", "-at_install")
 class TestUi(HttpCase):
@@ -34,3 +36,22 @@ class TestUi(HttpCase):
         self.assertTrue(key_hash.startswith("$argon2id$"), "only an argon2id hash is stored")
         self.assertFalse(re.search(r"mcp_[a-z2-7]{40}", row_text), "no plaintext key in the row")
         self.assertFalse(self.env["mcp.api.key.wizard"].search([]), "the wizard row is gone")
+
+
+@tagged("post_install", "-at_install")
+class TestAdminAppUi(McpCase):
+    def test_dashboard_and_playground_tour(self):
+        admin = self.env.ref("base.user_admin")
+        self.execute(self.mcp_user.id, self.mcp_key, "res.partner", "search_count", [[]])
+        self.start_tour("/odoo/mcp-dashboard", "mcp_admin_app_tour", login="admin")
+        run = self.env["mcp.log"].search([("endpoint", "=", "playground"), ("user_id", "=", admin.id)])
+        self.assertEqual(run.mapped("operation"), ["list_models"], "the tour ran one tool through the gate")
+
+    def test_via_mcp_in_the_chatter_tour(self):
+        partner = self.env["res.partner"].create({"name": "Chatter Partner"})
+        self.execute(
+            self.mcp_user.id, self.mcp_key, "res.partner", "write", [[partner.id], {"email": "c@example.com"}]
+        )
+        self.start_tour(
+            f"/odoo/action-base.action_partner_form/{partner.id}", "mcp_via_chatter_tour", login="admin"
+        )
