@@ -2,7 +2,7 @@
 
 A fresh database with ``mcp_server`` gets ``BENCH_LOG_ROWS`` (default 100,000) audit rows spread
 over the last 14 days, written by ``mcp.log._mcp_insert`` as requests write them. Then each read
-the dashboard makes when an administrator opens it (the graph: requests per hour by outcome over
+the dashboard makes when an administrator opens it (the graph: requests per day by outcome over
 the last 7 days; the pivot: per model and outcome with the mean duration; the latency pivot: per
 surface and day with p50/p95/p99; the log's first page) is run as an MCP administrator from a cold
 record cache, ``BENCH_SAMPLES`` times, interleaved with the same read on the same rows without the
@@ -60,8 +60,8 @@ T = env['mcp.log.latency'].with_user(admin)
 today = datetime.utcnow().strftime('%Y-%m-%d')
 LIST_FIELDS = ['create_date', 'event_type', 'user_id', 'endpoint', 'model_name', 'operation', 'duration_ms']
 reads = {
-    'graph: per hour by outcome, 7 days': lambda: L._read_group(
-        [('create_date', '>=', since)], ['create_date:hour', 'outcome'], ['__count']),
+    'graph: per day by outcome, 7 days': lambda: L._read_group(
+        [('create_date', '>=', since)], ['create_date:day', 'outcome'], ['__count']),
     'pivot: per model by outcome, mean duration': lambda: L._read_group(
         [('create_date', '>=', since)], ['model_name', 'outcome'], ['__count', 'duration_ms:avg']),
     'latency: per surface and day, p50/p95/p99': lambda: T._read_group(
