@@ -38,6 +38,7 @@ The hot paths (key hashing, rate limiting, permission decisions, XML-RPC codec) 
             "mcp_server/static/tests/tours/**/*",
         ],
     },
+    "images": ["static/description/banner.png"],
     "installable": True,
     "application": True,
 }

@@ -1,19 +1,26 @@
 import { registry } from "@web/core/registry";
 
+const dashboardOpens = [
+    {
+        content: "The dashboard opens on its graph",
+        trigger: ".o_graph_view .o_breadcrumb:contains(MCP Dashboard)",
+    },
+    {
+        content: "It draws the requests",
+        trigger: ".o_graph_view canvas",
+    },
+];
+
+/** The MCP app opens on its dashboard (tests/test_ui.py starts it at /odoo/mcp-dashboard). */
+registry.category("web_tour.tours").add("mcp_dashboard_tour", { steps: () => dashboardOpens });
+
 /**
  * An MCP administrator opens the MCP app's dashboard, looks at the pivot, then runs a tool in the
  * playground and sees its answer and its audit row. tests/test_ui.py starts it at /odoo/mcp-dashboard.
  */
 registry.category("web_tour.tours").add("mcp_admin_app_tour", {
     steps: () => [
-        {
-            content: "The dashboard opens on its graph",
-            trigger: ".o_graph_view .o_breadcrumb:contains(MCP Dashboard)",
-        },
-        {
-            content: "It draws the requests",
-            trigger: ".o_graph_view canvas",
-        },
+        ...dashboardOpens,
         {
             content: "Switch to the pivot",
             trigger: ".o_switch_view.o_pivot",
@@ -59,6 +66,9 @@ registry.category("web_tour.tours").add("mcp_via_chatter_tour", {
         {
             content: "The partner's chatter marks the change made through MCP",
             trigger: ".o-mail-Chatter .o-mail-Message:contains(via MCP)",
+            run() {
+                this.anchor.scrollIntoView({ block: "center" });
+            },
         },
     ],
 });
