@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 WHEEL_STAMP := dist/.built
 
-.PHONY: setup test lint wheel venv stop bench clean
+.PHONY: setup test lint wheel venv stop bench screenshots clean
 .DEFAULT_GOAL := test
 
 $(VENV)/.ready: requirements-dev.txt
@@ -39,6 +39,9 @@ lint: wheel
 
 bench: wheel
 	$(PY) -m benches.run
+
+screenshots: wheel
+	$(PY) -m tests.harness screenshots
 
 clean:
 	rm -rf target dist $(VENV) .work

@@ -17,7 +17,7 @@ The hot paths (key hashing, rate limiting, permission decisions, XML-RPC codec) 
     "author": "mcp_server contributors",
     "website": "https://github.com/odoo-mcp/mcp_server",
     "license": "LGPL-3",
-    "depends": ["base", "base_setup", "web"],
+    "depends": ["base", "base_setup", "web", "mail"],
     "external_dependencies": {"python": ["odoo_mcp_native"]},
     "data": [
         "security/mcp_security.xml",
@@ -29,6 +29,7 @@ The hot paths (key hashing, rate limiting, permission decisions, XML-RPC codec) 
         "wizard/mcp_model_selection_wizard_views.xml",
         "wizard/mcp_api_key_wizard_views.xml",
         "wizard/mcp_connect_views.xml",
+        "wizard/mcp_playground_views.xml",
         "views/res_config_settings_views.xml",
         "views/mcp_menus.xml",
         "data/series_data.xml",
@@ -38,6 +39,7 @@ The hot paths (key hashing, rate limiting, permission decisions, XML-RPC codec) 
             "mcp_server/static/tests/tours/**/*",
         ],
     },
+    "images": ["static/description/banner.png"],
     "installable": True,
-    "application": False,
+    "application": True,
 }

@@ -3,6 +3,7 @@
 setup   install the wheel into Odoo's Python and bring up a ready-to-use Odoo with mcp_server
 stop    stop what ``setup`` started
 l2      the addon's Odoo tests (``--test-tags=/mcp_server``) in a fresh database, then tear down
+screenshots  the Apps page's pictures, from the MCP app's tours
 test    every level (L0 cargo, L1 wheel, L2 Odoo, L3 end-to-end) and lint; one summary line per level
 """
 
@@ -14,6 +15,7 @@ COMMANDS = {
     "setup": dev.setup,
     "stop": dev.stop,
     "l2": levels.main_l2,
+    "screenshots": levels.main_screenshots,
     "test": levels.main_test,
 }
 

@@ -213,6 +213,20 @@ def main_l2(_argv: list[str]) -> int:
     return 0 if ok else 1
 
 
+def main_screenshots(_argv: list[str]) -> int:
+    """Refresh the Apps page's screenshots from the MCP app's tours on the newest series found."""
+    odoos = [odoo for odoo, _reason in find_odoos() if odoo is not None]
+    if not odoos:
+        print("SKIPPED: no Odoo found")
+        return 1
+    folder = REPO / "mcp_server_addon" / "mcp_server" / "static" / "description"
+    os.environ["MCP_SCREENSHOTS"] = str(folder)
+    os.environ["MCP_L2_TAGS"] = "/mcp_server:TestAdminAppUi"
+    res = run_l2(max(odoos, key=lambda odoo: odoo.serie), verbose=False)
+    print(res.line(), flush=True)
+    return 0 if res.ok else 1
+
+
 def main_test(argv: list[str]) -> int:
     wanted = set(argv) or {"lint", "l0", "l1", "l2", "l3"}
     runners = [

@@ -102,17 +102,31 @@ class Audit:
     back, so that a refused or failed request keeps its rows. No extra connection or commit per
     request. Writing never breaks the request: a failure is logged and forgotten."""
 
-    def __init__(self, endpoint):
-        httprequest = request.httprequest
+    def __init__(self, endpoint, env=None):
+        # ``env``: where rows go when there is no HTTP request of our own (the playground's button)
+        httprequest = request.httprequest if request else None
+        self.env = env
         self.started = time.perf_counter()
         self.base = {
             "endpoint": endpoint,
-            "http_method": httprequest.method,
-            "ip_address": httprequest.remote_addr,
-            "user_agent": (httprequest.headers.get("User-Agent") or "")[:256],
+            "http_method": httprequest.method if httprequest else None,
+            "ip_address": httprequest.remote_addr if httprequest else None,
+            "user_agent": ((httprequest.headers.get("User-Agent") or "") if httprequest else "")[:256],
         }
         self.rows = []
         self.enabled = False
+
+    @property
+    def client(self):
+        """The client as it names itself (the first word of its ``User-Agent``), or ``None``."""
+        agent = self.base.get("user_agent") or ""
+        return agent.split(" ", 1)[0][:64] or None
+
+    def principal(self, principal):
+        """Name who the request runs as on every row of it: the user, and the MCP key if one."""
+        self.base["user_id"] = principal.uid
+        self.base["api_key_used"] = principal.auth_method == "api_key"
+        self.base["api_key_id"] = principal.key_id
 
     def request_data(self, args, kwargs):
         return dump_for_log({"args": args, "kwargs": kwargs})
@@ -121,10 +135,11 @@ class Audit:
         self.rows.append(dict(self.base, event_type=event_type, **values))
 
     def flush(self):
-        if not self.enabled or not self.rows or not request.db:
+        env = self.env if self.env is not None else request.env if request and request.db else None
+        if not self.enabled or not self.rows or env is None:
             return
         duration = round((time.perf_counter() - self.started) * 1000.0, 2)
-        gateway = request.env["mcp.gateway"]
+        gateway = env["mcp.gateway"]
         rows = []
         for row in self.rows:
             if row["event_type"] == "auth_failure" and not gateway._mcp_log_allowed(row["ip_address"]):
@@ -136,7 +151,7 @@ class Audit:
         try:
             # In the request's own transaction, which every route ends by committing: a failed call
             # has rolled its work back before this point, so its rows stay.
-            request.env["mcp.log"]._mcp_insert(request.env.cr, rows)
+            env["mcp.log"]._mcp_insert(env.cr, rows)
         except Exception:
             _logger.warning("MCP: could not write %d audit row(s)", len(rows), exc_info=True)
 

@@ -133,8 +133,7 @@ class Json2Call:
         principal = gateway._mcp_check_key(found.group(1).strip())
         if principal is None:
             raise McpError(401, INVALID_KEY, "auth_failure")
-        self.audit.base["user_id"] = principal.uid
-        self.audit.base["api_key_used"] = True
+        self.audit.principal(principal)
         return principal
 
     def _body(self):

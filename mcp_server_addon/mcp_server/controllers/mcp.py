@@ -326,8 +326,7 @@ class McpExchange:
         principal = gateway._mcp_check_key(secret)
         if principal is None:
             raise McpError(401, "Invalid API key.", "auth_failure")
-        self.audit.base["user_id"] = principal.uid
-        self.audit.base["api_key_used"] = True
+        self.audit.principal(principal)
         return principal
 
     # -- methods ---------------------------------------------------------------------------

@@ -50,8 +50,7 @@ def mcp_rest(authenticated=True):
                 principal = None
                 if authenticated:
                     principal = _rest_principal(gateway)
-                    audit.base["user_id"] = principal.uid
-                    audit.base["api_key_used"] = principal.auth_method == "api_key"
+                    audit.principal(principal)
                     gateway._mcp_check_user(principal)
                 return json_response(200, handler(self, gateway, principal, audit, **kwargs))
             except McpError as exc:

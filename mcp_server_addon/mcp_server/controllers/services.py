@@ -125,8 +125,7 @@ def object_call(call, gateway, method, params, methods=EXECUTE_METHODS):
 def authenticate(call, gateway, uid, secret):
     """``(uid, password or key)`` as Odoo's RPC takes them; ``AccessDenied`` on any failure."""
     principal = gateway._mcp_check_uid_secret(uid, secret)
-    call.audit.base["user_id"] = principal.uid
-    call.audit.base["api_key_used"] = principal.auth_method == "api_key"
+    call.audit.principal(principal)
     return principal
 
 

@@ -3,11 +3,13 @@ from . import mcp_cache_mixin
 
 # isort: split
 from . import (
+    mail_thread,
     mcp_api_key,
     mcp_enabled_model,
     mcp_gateway,
     mcp_gateway_tools,
     mcp_log,
+    mcp_log_latency,
     res_config_settings,
     res_users,
     res_users_apikeys,

@@ -32,6 +32,8 @@ DEFAULT_REQUEST_LIMIT = 300
 DEFAULT_RETENTION_DAYS = 30
 #: Rows of ``auth_failure`` written per address and minute; the rest are counted, not written.
 AUTH_FAILURE_LOG_LIMIT = 10
+#: Context key of calls made through MCP: who made them and how, for the chatter's "via MCP".
+MCP_VIA = "mcp_via"
 #: Seconds between two records of a key's last use.
 KEY_TOUCH_INTERVAL = 60.0
 
@@ -444,9 +446,12 @@ class McpGateway(models.AbstractModel):
         if records is None:
             raise UserError(env._("Object %s doesn't exist", model))
         args, kwargs = plan.args, plan.kwargs
+        # Set here, after the reach rule trimmed the caller's context: a client cannot forge it.
+        via = {"auth": principal.auth_method, "key_id": principal.key_id, "client": audit.client}
+        call_kwargs = {**kwargs, "context": {**(kwargs.get("context") or {}), MCP_VIA: via}}
         if plan.document_filter is not None and args:
             args = [_readable_documents(records, args[0], *plan.document_filter), *args[1:]]
-        result = retrying(partial(compat.call_kw, records, method, args, kwargs), env)
+        result = retrying(partial(compat.call_kw, records, method, args, call_kwargs), env)
         if plan.fields_marks:
             result = plan.mark_fields(result)
         record_ids = _record_ids(method, args, result)

@@ -66,6 +66,7 @@ class McpGateway(models.AbstractModel):
         bound = mcp_tools.bind_arguments(tool, arguments)
         audit.base["operation"] = name[:64]
         run = mcp_tools.ToolRun(self, principal, audit)
+        rows_before = len(audit.rows)
         try:
             outcome = tool.run(run, **bound)
         except McpError as exc:
@@ -82,6 +83,8 @@ class McpGateway(models.AbstractModel):
             message = "Access Denied" if isinstance(exc, AccessDenied) else str(exc) or type(exc).__name__
             audit.add("error", error_code="E400", error_message=message[:1000])
             return self._mcp_tool_error(message)
+        if len(audit.rows) == rows_before:  # a tool that ran no model method still leaves its row
+            audit.add("model_access")
         extra = []
         if isinstance(outcome, tuple):
             outcome, extra = outcome

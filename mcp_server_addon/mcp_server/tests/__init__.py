@@ -1,4 +1,5 @@
 from . import (
+    test_admin_app,
     test_gateway,
     test_identity,
     test_json2,

@@ -1,7 +1,14 @@
+import base64
+import os
 import re
+from pathlib import Path
+from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
+from odoo.tests.common import ChromeBrowser
 from odoo.tools import SQL
+
+from .common import McpCase
 
 
 @tagged("post_install", "-at_install")
@@ -34,3 +41,55 @@ class TestUi(HttpCase):
         self.assertTrue(key_hash.startswith("$argon2id$"), "only an argon2id hash is stored")
         self.assertFalse(re.search(r"mcp_[a-z2-7]{40}", row_text), "no plaintext key in the row")
         self.assertFalse(self.env["mcp.api.key.wizard"].search([]), "the wizard row is gone")
+
+
+@tagged("post_install", "-at_install")
+class TestAdminAppUi(McpCase):
+    """The MCP app in a browser. With ``MCP_SCREENSHOTS`` set to a folder, each tour's last screen
+    is saved there (``make screenshots`` refreshes the Apps page's pictures that way)."""
+
+    def tour(self, url, name, picture):
+        folder = os.environ.get("MCP_SCREENSHOTS")
+        if not folder:
+            return self.start_tour(url, name, login="admin")
+        stop = ChromeBrowser.stop
+
+        def stop_after_picture(browser):
+            shot = browser._websocket_request("Page.captureScreenshot", params={"format": "png"})
+            Path(folder, picture).write_bytes(base64.b64decode(shot["data"]))
+            return stop(browser)
+
+        with patch.object(ChromeBrowser, "stop", stop_after_picture):
+            return self.start_tour(url, name, login="admin")
+
+    def some_traffic(self):
+        """A few real calls, allowed and refused, for the dashboard to show."""
+        for _ in range(3):
+            self.execute(self.mcp_user.id, self.mcp_key, "res.partner", "search_count", [[]])
+            self.execute(self.mcp_user.id, self.mcp_key, "res.country", "search_read", [[]], {"limit": 5})
+        for model in ("res.users", "ir.config_parameter"):
+            with self.assertFault(403):
+                self.execute(self.mcp_user.id, self.mcp_key, model, "search", [[]])
+
+    def test_dashboard_tour(self):
+        self.some_traffic()
+        self.tour("/odoo/mcp-dashboard", "mcp_dashboard_tour", "screenshot_dashboard.png")
+
+    def test_dashboard_and_playground_tour(self):
+        admin = self.env.ref("base.user_admin")
+        self.some_traffic()
+        self.tour("/odoo/mcp-dashboard", "mcp_admin_app_tour", "screenshot_playground.png")
+        run = self.env["mcp.log"].search([("endpoint", "=", "playground"), ("user_id", "=", admin.id)])
+        self.assertEqual(run.mapped("operation"), ["list_models"], "the tour ran one tool through the gate")
+
+    def test_via_mcp_in_the_chatter_tour(self):
+        self.mcp_user.name = "Alex Assistant"
+        partner = self.env["res.partner"].create({"name": "Chatter Partner"})
+        self.execute(
+            self.mcp_user.id, self.mcp_key, "res.partner", "write", [[partner.id], {"email": "c@example.com"}]
+        )
+        self.tour(
+            f"/odoo/action-base.action_partner_form/{partner.id}",
+            "mcp_via_chatter_tour",
+            "screenshot_chatter.png",
+        )

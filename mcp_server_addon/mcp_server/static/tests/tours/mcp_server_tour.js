@@ -59,13 +59,8 @@ registry.category("web_tour.tours").add("mcp_server_tour", {
             trigger: ".o_list_view:not(:has(.o_list_button_save:visible))",
         },
         {
-            content: "Open the Technical menu",
-            trigger: ".o_menu_sections [data-menu-xmlid='base.menu_custom']",
-            run: "click",
-        },
-        {
-            content: "Open MCP > Keys",
-            trigger: ".dropdown-item[data-menu-xmlid='mcp_server.mcp_api_key_menu']",
+            content: "Open Keys in the MCP app's menu",
+            trigger: ".o_menu_sections [data-menu-xmlid='mcp_server.mcp_api_key_menu']",
             run: "click",
         },
         {
