@@ -109,13 +109,8 @@ registry.category("web_tour.tours").add("mcp_server_tour", {
             trigger: "body:not(:has(.modal)) .o_data_row:contains(Tour key)",
         },
         {
-            content: "Open the Technical menu again",
-            trigger: ".o_menu_sections [data-menu-xmlid='base.menu_custom']",
-            run: "click",
-        },
-        {
-            content: "Open MCP > Connect a Client",
-            trigger: ".dropdown-item[data-menu-xmlid='mcp_server.mcp_connect_menu']",
+            content: "Open Connect a Client in the MCP app's menu",
+            trigger: ".o_menu_sections [data-menu-xmlid='mcp_server.mcp_connect_menu']",
             run: "click",
         },
         {
