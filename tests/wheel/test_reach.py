@@ -31,6 +31,7 @@ class Field:
     related: str | None = None
     inherited: bool = False
     copy: bool = False
+    groups: str | None = None  # the user is in none of them
 
 
 class World:
@@ -47,6 +48,9 @@ class World:
 
     def fields(self, model):
         return list(self.graph.get(model, {}))
+
+    def readable_fields(self, model):
+        return [name for name, field in self.graph.get(model, {}).items() if not field.groups]
 
     def inherits(self, model):
         return {}
@@ -201,6 +205,7 @@ GRAPH = {
         "user_ids": Field("user_ids", "one2many", "user"),
         "tag_ids": Field("tag_ids", "many2many", "tag"),
         "message_ids": Field("message_ids", "one2many", "mail.message"),
+        "in_call": Field("in_call", "boolean", groups="base.group_system"),
     },
     "user": {"name": Field("name", "char"), "login": Field("login", "char")},
     "tag": {"name": Field("name", "char")},
@@ -261,6 +266,7 @@ def test_field_rules(world):
     assert plan.args[1] == ["id"], "asking for denied fields only must not read every field"
     plan = analyse(world, "partner", "read", [[1]])
     assert "vat" not in plan.kwargs["fields"] and "name" in plan.kwargs["fields"]
+    assert "in_call" not in plan.kwargs["fields"], "as Odoo's read: only fields the user may read"
     plan = analyse(world, "partner", "search_read", [[]], {"fields": []})
     assert "vat" not in plan.kwargs["fields"] and "name" in plan.kwargs["fields"]
     assert not allowed(lambda: analyse(world, "partner", "search", [[("vat", "=", 1)]]))

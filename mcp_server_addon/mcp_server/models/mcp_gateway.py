@@ -488,6 +488,12 @@ class McpWorld:
         cls = self._model(model)
         return list(cls._fields) if cls is not None else []
 
+    def readable_fields(self, model):
+        records = self._env.get(model)
+        if records is None:
+            return []
+        return records.with_user(self._principal.uid).check_field_access_rights("read", None)
+
     def inherits(self, model):
         cls = self._model(model)
         return dict(cls._inherits) if cls is not None else {}

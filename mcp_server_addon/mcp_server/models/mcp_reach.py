@@ -365,7 +365,8 @@ class Reach:
         if fields is None or fields is False or fields == []:
             if not no_read:
                 return fields
-            return [name for name in self.world.fields(model) if name not in no_read]
+            # as Odoo's own read does: the fields the user may read (group-restricted ones left out)
+            return [name for name in self.world.readable_fields(model) if name not in no_read]
         if isinstance(fields, str):
             fields = [fields]
         if not isinstance(fields, (list, tuple)):
