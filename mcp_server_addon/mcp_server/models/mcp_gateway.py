@@ -489,10 +489,21 @@ class McpWorld:
         return list(cls._fields) if cls is not None else []
 
     def readable_fields(self, model):
+        """The fields the user may read (as ``fields_get`` lists them), less the relations to a
+        model they may not read at all: a read of them would fail."""
         records = self._env.get(model)
         if records is None:
             return []
-        return records.with_user(self._principal.uid).check_field_access_rights("read", None)
+        records = records.with_user(self._principal.uid)
+        env = records.env
+        readable = []
+        for name in records.fields_get(attributes=()):
+            field = records._fields.get(name)
+            comodel = field.comodel_name if field is not None and field.relational else None
+            if comodel and (comodel not in env or not env[comodel].has_access("read")):
+                continue
+            readable.append(name)
+        return readable
 
     def inherits(self, model):
         cls = self._model(model)

@@ -365,7 +365,7 @@ class Reach:
         if fields is None or fields is False or fields == []:
             if not no_read:
                 return fields
-            # as Odoo's own read does: the fields the user may read (group-restricted ones left out)
+            # the fields the user may read (group-restricted ones and unreadable relations left out)
             return [name for name in self.world.readable_fields(model) if name not in no_read]
         if isinstance(fields, str):
             fields = [fields]
