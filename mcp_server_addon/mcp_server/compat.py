@@ -138,3 +138,35 @@ def set_default_env(env):
     no such notion)."""
     if not IS_18:
         env.transaction.default_env = env
+
+
+# ----------------------------------------------------------------------
+# Grouped reads (the aggregate_records tool)
+# ----------------------------------------------------------------------
+def group_call(domain, groupby, aggregates, offset, limit, order):
+    """``(method, args, kwargs)`` of a grouped read: ``formatted_read_group`` in 19.0, which 18.0
+    lacks (``read_group`` there, whose aggregates name fields without ``__count``)."""
+    if IS_18:
+        fields = [spec for spec in aggregates if spec != "__count"]
+        kwargs = {"offset": offset, "limit": limit, "lazy": False}
+        if order:
+            kwargs["orderby"] = order
+        return "read_group", [domain, fields, list(groupby)], kwargs
+    kwargs = {"aggregates": list(aggregates), "offset": offset, "limit": limit}
+    if order:
+        kwargs["order"] = order
+    return "formatted_read_group", [domain, list(groupby)], kwargs
+
+
+def group_row(row, groupby, aggregates):
+    """A group in 19.0's shape: aggregates keyed ``field:operator``, the drill-down domain in
+    ``__extra_domain`` (18.0 keys aggregates by field and names it ``__domain``)."""
+    if not IS_18:
+        return dict(row)
+    out = {key: row[key] for key in groupby if key in row}
+    out["__count"] = row.get("__count", 0)
+    for spec in aggregates:
+        if spec != "__count":
+            out[spec] = row.get(spec.split(":", 1)[0])
+    out["__extra_domain"] = row.get("__domain", [])
+    return out

@@ -1,1 +1,1 @@
-from . import rest, xmlrpc
+from . import mcp, rest, xmlrpc

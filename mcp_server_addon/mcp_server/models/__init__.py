@@ -6,6 +6,7 @@ from . import (
     mcp_api_key,
     mcp_enabled_model,
     mcp_gateway,
+    mcp_gateway_tools,
     mcp_log,
     res_config_settings,
     res_users,

@@ -1,1 +1,1 @@
-from . import test_gateway, test_marshal, test_reach, test_rest, test_ui, test_wizard, test_xmlrpc
+from . import test_gateway, test_marshal, test_mcp, test_reach, test_rest, test_ui, test_wizard, test_xmlrpc

@@ -1,0 +1,377 @@
+import base64
+import json
+
+from odoo.tests import tagged
+
+from .common import McpCase
+
+MODERN = "2026-07-28"
+LEGACY = ("2025-11-25", "2025-06-18")
+
+
+class McpHttpCase(McpCase):
+    """``/mcp`` driven over real HTTP, as an MCP client drives it."""
+
+    def post_mcp(self, body, key=None, headers=None, raw=None, path="/mcp"):
+        all_headers = {
+            "X-Odoo-Database": self.env.cr.dbname,
+            "Content-Type": "application/json",
+            "Accept": "application/json, text/event-stream",
+        }
+        if key is not None:
+            all_headers["Authorization"] = f"Bearer {key}"
+        all_headers.update(headers or {})
+        all_headers = {k: v for k, v in all_headers.items() if v is not None}
+        data = raw if raw is not None else json.dumps(body).encode()
+        return self.url_open(path, data=data, headers=all_headers)
+
+    def legacy(self, method, params=None, key="default", version=LEGACY[0], request_id=1, headers=None):
+        body = {"jsonrpc": "2.0", "method": method}
+        if request_id is not None:
+            body["id"] = request_id
+        if params is not None:
+            body["params"] = params
+        all_headers = {"MCP-Protocol-Version": version} if version else {}
+        all_headers.update(headers or {})
+        return self.post_mcp(body, self.odoo_key if key == "default" else key, all_headers)
+
+    def modern(self, method, params=None, key="default", request_id=1, headers=None, version=MODERN):
+        params = dict(params or {})
+        params.setdefault(
+            "_meta",
+            {
+                "io.modelcontextprotocol/protocolVersion": version,
+                "io.modelcontextprotocol/clientCapabilities": {},
+                "io.modelcontextprotocol/clientInfo": {"name": "test", "version": "1"},
+            },
+        )
+        all_headers = {"MCP-Protocol-Version": version, "Mcp-Method": method}
+        if method == "tools/call":
+            all_headers["Mcp-Name"] = params.get("name")
+        if method == "resources/read":
+            all_headers["Mcp-Name"] = params.get("uri")
+        all_headers.update(headers or {})
+        body = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}
+        return self.post_mcp(body, self.odoo_key if key == "default" else key, all_headers)
+
+    def result(self, response, status=200):
+        self.assertEqual(response.status_code, status, response.text)
+        self.assertNotIn("Mcp-Session-Id", response.headers)
+        body = response.json()
+        self.assertNotIn("error", body, body)
+        return body["result"]
+
+    def rpc_error(self, response, status, code, message=None):
+        self.assertEqual(response.status_code, status, response.text)
+        self.assertTrue(response.headers["Content-Type"].startswith("application/json"))
+        body = response.json()
+        self.assertEqual(body["jsonrpc"], "2.0")
+        self.assertEqual(body["error"]["code"], code, body)
+        if message is not None:
+            self.assertIn(message, body["error"]["message"])
+        return body
+
+    def tool(self, name, arguments=None, key="default", modern=True):
+        params = {"name": name, "arguments": arguments or {}}
+        response = (
+            self.modern("tools/call", params, key) if modern else self.legacy("tools/call", params, key)
+        )
+        return self.result(response)
+
+    def tool_ok(self, name, arguments=None, key="default"):
+        result = self.tool(name, arguments, key)
+        self.assertFalse(result["isError"], result)
+        self.assertEqual(json.loads(result["content"][0]["text"]), result["structuredContent"])
+        return result["structuredContent"]
+
+    def tool_refused(self, name, arguments=None, key="default", message=None):
+        result = self.tool(name, arguments, key)
+        self.assertTrue(result["isError"], result)
+        if message is not None:
+            self.assertIn(message, result["content"][0]["text"])
+        return result["content"][0]["text"]
+
+
+@tagged("post_install", "-at_install")
+class TestMcpProtocol(McpHttpCase):
+    def test_legacy_handshake_per_revision(self):
+        for version in LEGACY:
+            with self.subTest(version=version):
+                response = self.legacy(
+                    "initialize",
+                    {
+                        "protocolVersion": version,
+                        "capabilities": {},
+                        "clientInfo": {"name": "t", "version": "1"},
+                    },
+                    version=None,
+                )
+                result = self.result(response)
+                self.assertEqual(result["protocolVersion"], version)
+                self.assertIn("tools", result["capabilities"])
+                self.assertEqual(result["serverInfo"]["name"], "odoo-mcp-server")
+                self.assertIn(self.mcp_user.name, result["instructions"])
+                self.assertIn(self.mcp_user.company_id.name, result["instructions"])
+                self.assertIn("Timezone", result["instructions"])
+                self.assertNotIn("resultType", result)
+                notified = self.legacy("notifications/initialized", version=version, request_id=None)
+                self.assertEqual(notified.status_code, 202, notified.text)
+                self.assertEqual(notified.content, b"")
+                self.assertEqual(self.result(self.legacy("ping", version=version)), {})
+        # an unknown revision asked for in initialize: the newest legacy one is offered
+        result = self.result(self.legacy("initialize", {"protocolVersion": "2024-01-01"}, version=None))
+        self.assertEqual(result["protocolVersion"], LEGACY[0])
+
+    def test_modern_discover_and_lists(self):
+        result = self.result(self.modern("server/discover"))
+        self.assertEqual(result["resultType"], "complete")
+        self.assertEqual(result["supportedVersions"], [MODERN, *LEGACY])
+        self.assertEqual(result["cacheScope"], "private")
+        self.assertGreaterEqual(result["ttlMs"], 0)
+        self.assertEqual(result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"], "odoo-mcp-server")
+        self.assertIn(self.mcp_user.name, result["instructions"])
+        tools = self.result(self.modern("tools/list"))
+        self.assertEqual(tools["resultType"], "complete")
+        self.assertEqual(tools["cacheScope"], "private")
+        self.assertIn("search_records", [t["name"] for t in tools["tools"]])
+        templates = self.result(self.modern("resources/templates/list"))
+        self.assertIn(
+            "odoo://{model}/record/{record_id}", [t["uriTemplate"] for t in templates["resourceTemplates"]]
+        )
+        self.assertEqual(templates["cacheScope"], "private")
+
+    def test_modern_header_rules(self):
+        # the version header must match _meta
+        self.rpc_error(self.modern("tools/list", headers={"MCP-Protocol-Version": None}), 400, -32020)
+        self.rpc_error(self.modern("tools/list", headers={"Mcp-Method": "tools/call"}), 400, -32020)
+        self.rpc_error(
+            self.modern("tools/call", {"name": "list_models"}, headers={"Mcp-Name": "get_record"}),
+            400,
+            -32020,
+        )
+        # Mcp-Name may be base64-encoded; values are trimmed
+        encoded = "=?base64?" + base64.b64encode(b"list_models").decode() + "?="
+        result = self.result(
+            self.modern("tools/call", {"name": "list_models"}, headers={"Mcp-Name": encoded})
+        )
+        self.assertFalse(result["isError"])
+        result = self.result(
+            self.modern(
+                "tools/list", headers={"Mcp-Method": "tools/list  ", "MCP-Protocol-Version": f"{MODERN} "}
+            )
+        )
+        self.assertTrue(result["tools"])
+        # unknown revision: -32022 listing what is supported
+        body = self.rpc_error(self.modern("tools/list", version="2099-01-01"), 400, -32022)
+        self.assertEqual(body["error"]["data"]["supported"], [MODERN, *LEGACY])
+        self.assertEqual(body["error"]["data"]["requested"], "2099-01-01")
+        # _meta without the capabilities key
+        self.rpc_error(
+            self.modern("tools/list", {"_meta": {"io.modelcontextprotocol/protocolVersion": MODERN}}),
+            400,
+            -32602,
+        )
+        # unknown method: 404 -32601 in the modern era, 200 in the legacy one
+        self.rpc_error(self.modern("nope/nothing"), 404, -32601)
+        self.rpc_error(self.legacy("nope/nothing"), 200, -32601)
+
+    def test_http_rules(self):
+        for method in ("GET", "DELETE"):
+            with self.subTest(method=method):
+                response = self.url_open(
+                    "/mcp", method=method, headers={"X-Odoo-Database": self.env.cr.dbname}
+                )
+                self.assertEqual(response.status_code, 405)
+                self.assertEqual(response.headers["Allow"], "POST")
+        self.rpc_error(self.post_mcp(None, self.odoo_key, raw=b"{nope"), 400, -32700)
+        batch = [{"jsonrpc": "2.0", "id": 1, "method": "ping"}]
+        self.rpc_error(self.post_mcp(batch, self.odoo_key), 400, -32600, "Batch")
+        self.rpc_error(self.post_mcp({"id": 1, "method": "ping"}, self.odoo_key), 400, -32600)
+        self.rpc_error(self.legacy("ping", headers={"Accept": "text/html"}), 406, -32600)
+        self.rpc_error(self.legacy("ping", headers={"Content-Type": "text/plain"}), 415, -32600)
+        big = (
+            b'{"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"x": "'
+            + b"a" * (8 * 1024 * 1024)
+            + b'"}}'
+        )
+        self.rpc_error(self.post_mcp(None, self.odoo_key, raw=big), 413, -32600)
+        # its legitimate neighbours: Accept of the spec, no Accept at all, /mcp/
+        self.assertEqual(self.result(self.legacy("ping")), {})
+        self.assertEqual(self.result(self.legacy("ping", headers={"Accept": None})), {})
+        self.assertEqual(
+            self.result(
+                self.post_mcp({"jsonrpc": "2.0", "id": 2, "method": "ping"}, self.odoo_key, path="/mcp/")
+            ),
+            {},
+        )
+        # a modern notification is accepted, never a session id
+        response = self.post_mcp(
+            {"jsonrpc": "2.0", "method": "notifications/cancelled"},
+            self.odoo_key,
+            {"MCP-Protocol-Version": MODERN},
+        )
+        self.assertEqual(response.status_code, 202)
+        self.assertNotIn("Mcp-Session-Id", response.headers)
+
+    def test_origin(self):
+        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        self.rpc_error(self.legacy("ping", headers={"Origin": "https://evil.example"}), 403, -32600, "Origin")
+        self.assertEqual(self.result(self.legacy("ping", headers={"Origin": base})), {})
+        self.icp.set_param("mcp_server.allowed_origins", "https://claude.ai, https://inspector.example:6274")
+        self.assertEqual(self.result(self.legacy("ping", headers={"Origin": "https://claude.ai"})), {})
+        self.assertEqual(
+            self.result(self.legacy("ping", headers={"Origin": "https://inspector.example:6274"})), {}
+        )
+        self.rpc_error(self.legacy("ping", headers={"Origin": "https://inspector.example"}), 403, -32600)
+
+    def test_authentication(self):
+        response = self.legacy("ping", key=None)
+        self.rpc_error(response, 401, 401, "Authentication required")
+        self.assertEqual(response.headers["WWW-Authenticate"], 'Bearer realm="mcp"')
+        self.rpc_error(self.legacy("ping", key="0" * 40), 401, 401, "Invalid API key.")
+        self.rpc_error(self.legacy("ping", key=None, headers={"Authorization": "Basic abc"}), 401, 401)
+        self.assertTrue(self.logs(event_type="auth_failure", endpoint="/mcp"))
+        # not an MCP user
+        self.rpc_error(self.legacy("ping", key=self.plain_key), 403, 403, "MCP User")
+        # the legitimate neighbours: each credential, each header
+        self.assertEqual(self.result(self.legacy("ping", key=self.mcp_key)), {})
+        self.assertEqual(self.result(self.legacy("ping", key=None, headers={"X-API-Key": self.odoo_key})), {})
+        self.assertEqual(
+            self.result(
+                self.legacy("ping", key=None, headers={"Authorization": f"Bearer   {self.odoo_key}  "})
+            ),
+            {},
+        )
+
+    def test_disabled_and_rate_limit(self):
+        self.icp.set_param("mcp_server.enabled", "False")
+        self.rpc_error(self.legacy("ping"), 503, 503, "disabled")
+        self.icp.set_param("mcp_server.enabled", "True")
+        self.assertEqual(self.result(self.legacy("ping")), {})
+        self.icp.set_param("mcp_server.request_limit", "10")
+        statuses = [self.legacy("ping").status_code for _ in range(11)]
+        self.assertEqual(statuses[:10], [200] * 10)
+        self.assertEqual(statuses[10], 429)
+        response = self.legacy("ping")
+        self.rpc_error(response, 429, 429, "Rate limit")
+        self.assertGreaterEqual(int(response.headers["Retry-After"]), 1)
+        # another user is not limited by the first one's calls
+        other_key = self.new_odoo_key(self.other_user)
+        self.assertEqual(self.result(self.legacy("ping", key=other_key)), {})
+
+    def test_oauth_metadata_is_a_json_404(self):
+        for path in (
+            "/.well-known/oauth-protected-resource",
+            "/.well-known/oauth-protected-resource/mcp",
+            "/.well-known/oauth-authorization-server",
+        ):
+            with self.subTest(path=path):
+                response = self.url_open(
+                    path, headers={"X-Odoo-Database": self.env.cr.dbname}, allow_redirects=False
+                )
+                self.assertEqual(response.status_code, 404)
+                self.assertTrue(response.headers["Content-Type"].startswith("application/json"))
+                self.assertEqual(response.json()["error"], "not_found")
+
+
+@tagged("post_install", "-at_install")
+class TestMcpTools(McpHttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        cls.partners = Partner.create(
+            [{"name": f"MCP Tool Partner {i}", "ref": f"mcp-{i}"} for i in range(30)]
+        )
+
+    def test_search_records(self):
+        found = self.tool_ok(
+            "search_records",
+            {
+                "model": "res.partner",
+                "domain": [["ref", "=like", "mcp-%"]],
+                "fields": ["name", "ref"],
+                "order": "id",
+            },
+        )
+        self.assertEqual(found["total"], 30)
+        self.assertEqual(found["limit"], 25)
+        self.assertEqual(found["offset"], 0)
+        self.assertEqual(len(found["records"]), 25)
+        self.assertEqual(found["records"][0]["name"], "MCP Tool Partner 0")
+        self.assertEqual(set(found["records"][0]), {"id", "name", "ref"})
+        page = self.tool_ok(
+            "search_records",
+            {"model": "res.partner", "domain": [["ref", "=like", "mcp-%"]], "limit": 500, "offset": 25},
+        )
+        self.assertEqual(page["limit"], 100)
+        self.assertEqual(len(page["records"]), 5)
+        self.assertIn("display_name", page["records"][0])  # smart defaults
+        # the same call on the legacy era
+        legacy = self.tool(
+            "search_records",
+            {"model": "res.partner", "domain": [["id", "=", self.partners[0].id]]},
+            modern=False,
+        )
+        self.assertEqual(legacy["structuredContent"]["total"], 1)
+        self.assertTrue(self.logs(endpoint="/mcp", operation="search_records", model_name="res.partner"))
+
+    def test_get_record(self):
+        partner = self.partners[3]
+        record = self.tool_ok(
+            "get_record", {"model": "res.partner", "record_id": partner.id, "fields": ["name"]}
+        )
+        self.assertEqual(record["record"], {"id": partner.id, "name": partner.name})
+        smart = self.tool_ok("get_record", {"model": "res.partner", "record_id": partner.id})
+        self.assertEqual(smart["metadata"]["field_selection_method"], "smart_defaults")
+        self.assertEqual(smart["record"]["display_name"], partner.display_name)
+        self.tool_refused(
+            "get_record", {"model": "res.partner", "record_id": 999_999_999}, message="not found"
+        )
+
+    def test_refusals_carry_the_gate_message(self):
+        self.tool_refused(
+            "search_records",
+            {"model": "res.users"},
+            message="Model 'res.users' is not enabled for MCP access.",
+        )
+        # reaching a model that is not enabled through a domain path (the reach rule)
+        self.tool_refused(
+            "search_records",
+            {"model": "res.partner", "domain": [["user_ids.login", "=", "admin"]]},
+            message="Access denied by MCP",
+        )
+        self.tool_refused(
+            "create_record",
+            {"model": "res.country", "values": {"name": "X", "code": "XX"}},
+            message="Access denied by MCP",
+        )
+        # the legitimate neighbour
+        self.tool_ok("search_records", {"model": "res.country", "limit": 1})
+
+    def test_bad_arguments_and_unknown_tool(self):
+        self.rpc_error(
+            self.modern("tools/call", {"name": "no_such_tool", "arguments": {}}), 400, -32602, "Unknown tool"
+        )
+        self.rpc_error(
+            self.modern("tools/call", {"name": "get_record", "arguments": {"model": "res.partner"}}),
+            400,
+            -32602,
+            "record_id",
+        )
+        self.rpc_error(
+            self.modern(
+                "tools/call", {"name": "get_record", "arguments": {"model": "res.partner", "record_id": "x"}}
+            ),
+            400,
+            -32602,
+        )
+        self.rpc_error(
+            self.modern(
+                "tools/call",
+                {"name": "get_record", "arguments": {"model": "res.partner", "record_id": 1, "nope": 1}},
+            ),
+            400,
+            -32602,
+        )
+        self.rpc_error(self.legacy("tools/call", {"name": "no_such_tool"}), 200, -32602)
