@@ -65,6 +65,9 @@ def main() -> int:
         quick_flag = ["--quick"] if quick else []
         if not run([sys.executable, "benches/compare_core.py", *quick_flag], timeout=900):
             failed.append("compare_core")
+        banner("compare_json.py: the native JSON codec against json.dumps/json.loads, in one process")
+        if not run([sys.executable, "-m", "benches.compare_json", *quick_flag], timeout=600):
+            failed.append("compare_json")
         banner("compare_xmlrpc.py: the native codec against xmlrpc.client and Odoo's marshaller")
         if odoo is None:
             print(f"SKIPPED: no Odoo found ({reason}); comparing against xmlrpc.client only", flush=True)
