@@ -19,6 +19,7 @@ import json
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from odoo_mcp_native import json as native_json
 
@@ -121,6 +122,9 @@ def main(argv: list[str] | None = None) -> dict:
         f"loads {summary['loads_ratio']:.2f}x (goal 5x)"
     )
     print(json.dumps({"compare_json": summary}))
+    if not args.quick:
+        out = Path(__file__).parent / "results" / "json-codec.json"
+        out.write_text(json.dumps(summary, indent=1) + "\n")
     return summary
 
 
