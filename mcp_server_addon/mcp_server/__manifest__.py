@@ -28,6 +28,7 @@ The hot paths (key hashing, rate limiting, permission decisions, XML-RPC codec) 
         "views/mcp_log_views.xml",
         "wizard/mcp_model_selection_wizard_views.xml",
         "wizard/mcp_api_key_wizard_views.xml",
+        "wizard/mcp_connect_views.xml",
         "views/res_config_settings_views.xml",
         "views/mcp_menus.xml",
         "data/series_data.xml",

@@ -18,6 +18,7 @@ _logger = logging.getLogger(__name__)
 MAX_RESOURCE_BYTES = 10 * 1024 * 1024
 RECORD_RE = re.compile(r"^odoo://([A-Za-z0-9._]+)/record/(\d+)$")
 MODEL_RE = re.compile(r"^odoo://([A-Za-z0-9._]+)/(search|count|fields)$")
+OPERATIONS = ("read", "write", "create", "unlink")
 ODOO_ERRORS = (UserError, ValidationError, MissingError, AccessError, AccessDenied)
 
 
@@ -34,12 +35,13 @@ class McpGateway(models.AbstractModel):
     @api.model
     def _mcp_tool_needs(self, principal):
         """What the credential may do on some model: the set of ``read``, ``create``, ``write``,
-        ``unlink`` and ``upload`` (a file attached to a record it may write)."""
-        rights = {}
-        for _model, *flags in self._mcp_snapshot().matrix.models(principal.scope):
-            for name, allowed in zip(("read", "write", "create", "unlink"), flags, strict=True):
-                rights[name] = rights.get(name, False) or allowed
-        needs = {name for name, allowed in rights.items() if allowed}
+        ``unlink``, ``message`` (post in the chatter of a record it may write) and ``upload`` (attach
+        a file to such a record, which needs ``create`` on ``ir.attachment``)."""
+        needs = set()
+        for model, *flags in self._mcp_snapshot().matrix.models(principal.scope):
+            needs.update(name for name, allowed in zip(OPERATIONS, flags, strict=True) if allowed)
+            if flags[1] and hasattr(self.env.registry.get(model), "message_post"):
+                needs.add("message")  # a chatter the credential may write in
         attachment = self._mcp_operations("ir.attachment", principal)
         if attachment and attachment["create"] and "write" in needs:
             needs.add("upload")
@@ -75,9 +77,9 @@ class McpGateway(models.AbstractModel):
             self.env.cr.rollback()
             audit.add("error", error_code="E400", error_message=str(exc)[:1000])
             return self._mcp_tool_error(str(exc))
-        except ODOO_ERRORS as exc:
+        except (*ODOO_ERRORS, ValueError, TypeError) as exc:  # Odoo refuses bad values with these too
             self.env.cr.rollback()
-            message = "Access Denied" if isinstance(exc, AccessDenied) else str(exc)
+            message = "Access Denied" if isinstance(exc, AccessDenied) else str(exc) or type(exc).__name__
             audit.add("error", error_code="E400", error_message=message[:1000])
             return self._mcp_tool_error(message)
         extra = []

@@ -272,7 +272,8 @@ class ToolRun:
             self._fields[key] = self.call(model, "fields_get", [], kwargs)
         return self._fields[key]
 
-    def with_context(self, kwargs, context):
+    def kwargs(self, kwargs, context):
+        """``kwargs`` of a model method, with the caller's ``context`` when one was given."""
         if context:
             kwargs["context"] = context
         return kwargs
@@ -323,11 +324,11 @@ def search_read(run, model, domain=None, fields=None, offset=0, limit=None, orde
     domain = as_list(domain, "domain") or []
     limit, offset = page(limit, offset)
     chosen, _how, note = choose_fields(run, model, fields)
-    kwargs = run.with_context({"offset": offset, "limit": limit}, context)
+    kwargs = run.kwargs({"offset": offset, "limit": limit}, context)
     if order:
         kwargs["order"] = order
     rows = run.call(model, "search_read", [domain, chosen], kwargs)
-    total = run.call(model, "search_count", [domain], run.with_context({}, context))
+    total = run.call(model, "search_count", [domain], run.kwargs({}, context))
     return {
         "records": read_rows(run, model, rows, run.fields(model), chosen),
         "total": total,
@@ -345,7 +346,7 @@ def search_records(run, model, domain=None, fields=None, limit=None, offset=0, o
 
 def get_record(run, model, record_id, fields=None, context=None):
     chosen, how, note = choose_fields(run, model, fields)
-    rows = run.call(model, "read", [[record_id], chosen], run.with_context({}, context))
+    rows = run.call(model, "read", [[record_id], chosen], run.kwargs({}, context))
     if not rows:
         raise ToolError(f"Record not found: {model} with ID {record_id} does not exist.")
     description = run.fields(model)
@@ -530,7 +531,7 @@ def aggregate_records(
     domain = as_list(domain, "domain") or []
     limit, offset = page(limit, offset)
     method, args, kwargs = compat.group_call(domain, groupby, aggregates, offset, limit + 1, order)
-    rows = run.call(model, method, args, run.with_context(kwargs, context))
+    rows = run.call(model, method, args, run.kwargs(kwargs, context))
     groups = [compat.group_row(row, groupby, aggregates) for row in rows]
     has_more = len(groups) > limit
     groups = jsonable(groups[:limit])
@@ -548,12 +549,12 @@ def aggregate_records(
 # Writes
 # ----------------------------------------------------------------------
 def essentials(run, model, ids, context=None):
-    rows = run.call(model, "read", [list(ids), ["id", "display_name"]], run.with_context({}, context))
+    rows = run.call(model, "read", [list(ids), ["id", "display_name"]], run.kwargs({}, context))
     return {row["id"]: jsonable(row) for row in rows}
 
 
 def create_record(run, model, values, context=None):
-    created = run.call(model, "create", [[values]], run.with_context({}, context))
+    created = run.call(model, "create", [[values]], run.kwargs({}, context))
     record_id = created[0] if isinstance(created, list) else created
     record = essentials(run, model, [record_id], context).get(record_id, {"id": record_id})
     return {
@@ -569,7 +570,7 @@ def create_records(run, model, records, context=None):
         raise ToolError("No records provided")
     if len(records) > MAX_BATCH_RECORDS:
         raise ToolError(f"At most {MAX_BATCH_RECORDS} records per call, got {len(records)}: split the batch.")
-    ids = run.call(model, "create", [records], run.with_context({}, context))
+    ids = run.call(model, "create", [records], run.kwargs({}, context))
     ids = ids if isinstance(ids, list) else [ids]
     rows = essentials(run, model, ids, context)
     out = [{**rows.get(i, {"id": i}), "url": record_url(run, model, i)} for i in ids]
@@ -582,7 +583,7 @@ def create_records(run, model, records, context=None):
 
 
 def _check_exists(run, model, ids, context):
-    found = run.call(model, "search", [[("id", "in", list(ids))]], run.with_context({}, context))
+    found = run.call(model, "search", [[("id", "in", list(ids))]], run.kwargs({}, context))
     missing = sorted(set(ids) - set(found))
     if missing:
         raise ToolError(f"Record(s) not found: {model} with ID(s) {', '.join(map(str, missing))}")
@@ -592,7 +593,7 @@ def update_record(run, model, record_id, values, context=None):
     if not values:
         raise ToolError("No values provided")
     _check_exists(run, model, [record_id], context)
-    run.call(model, "write", [[record_id], values], run.with_context({}, context))
+    run.call(model, "write", [[record_id], values], run.kwargs({}, context))
     record = essentials(run, model, [record_id], context).get(record_id, {"id": record_id})
     return {
         "success": True,
@@ -626,9 +627,9 @@ def update_records(run, model, record_ids=None, values=None, updates=None, conte
     _check_exists(run, model, ids, context)
     if updates is not None:
         for rid, vals in pairs:
-            run.call(model, "write", [[rid], vals], run.with_context({}, context))
+            run.call(model, "write", [[rid], vals], run.kwargs({}, context))
     else:
-        run.call(model, "write", [ids, values], run.with_context({}, context))
+        run.call(model, "write", [ids, values], run.kwargs({}, context))
     rows = essentials(run, model, ids, context)
     out = [{**rows.get(i, {"id": i}), "url": record_url(run, model, i)} for i in dict.fromkeys(ids)]
     return {
@@ -1158,7 +1159,7 @@ TOOLS = (
         ),
         result_schema({"success": {"type": "boolean"}, "message_id": INTEGER}, ("success", "message_id")),
         annotations(False),
-        "write",
+        "message",
         post_message,
     ),
     Tool(

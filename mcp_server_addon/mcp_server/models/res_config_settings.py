@@ -17,6 +17,13 @@ class ResConfigSettings(models.TransientModel):
     mcp_log_retention_days = fields.Integer(
         "Keep Log Entries (days)", default=DEFAULT_RETENTION_DAYS, help="0 keeps entries forever."
     )
+    mcp_allowed_origins = fields.Char(
+        "Allowed Browser Origins",
+        config_parameter="mcp_server.allowed_origins",
+        help="Web pages (origins such as https://claude.ai) allowed to call /mcp from a browser, "
+        "comma separated. The server's own address is always allowed; clients that are not "
+        "browsers send no origin and are not concerned.",
+    )
     mcp_enabled_model_count = fields.Integer(compute="_compute_mcp_enabled_model_count")
 
     @api.depends("mcp_enabled")

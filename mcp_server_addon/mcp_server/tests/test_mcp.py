@@ -176,11 +176,10 @@ class TestMcpProtocol(McpHttpCase):
         self.rpc_error(self.legacy("nope/nothing"), 200, -32601)
 
     def test_http_rules(self):
+        headers = {"X-Odoo-Database": self.env.cr.dbname}
         for method in ("GET", "DELETE"):
             with self.subTest(method=method):
-                response = self.url_open(
-                    "/mcp", method=method, headers={"X-Odoo-Database": self.env.cr.dbname}
-                )
+                response = self.opener.request(method, self.base_url() + "/mcp", headers=headers, timeout=30)
                 self.assertEqual(response.status_code, 405)
                 self.assertEqual(response.headers["Allow"], "POST")
         self.rpc_error(self.post_mcp(None, self.odoo_key, raw=b"{nope"), 400, -32700)
@@ -375,3 +374,214 @@ class TestMcpTools(McpHttpCase):
             -32602,
         )
         self.rpc_error(self.legacy("tools/call", {"name": "no_such_tool"}), 200, -32602)
+
+    def test_tools_list_per_credential(self):
+        def names(key):
+            listed = self.result(self.modern("tools/list", key=key))["tools"]
+            return [tool["name"] for tool in listed]
+
+        read_tools = [
+            "search_records",
+            "get_record",
+            "get_fields",
+            "get_current_context",
+            "list_models",
+            "list_resource_templates",
+            "read_attachment",
+            "list_record_attachments",
+            "aggregate_records",
+        ]
+        full = names(self.odoo_key)
+        for name in ("create_record", "create_records", "update_record", "update_records", "delete_record"):
+            self.assertIn(name, full)
+        self.assertEqual(full, names(self.odoo_key), "tools/list must be deterministic")
+        read_only = (
+            self.env["mcp.api.key"]
+            .with_user(self.mcp_user)
+            ._generate("ro", self.mcp_user, scope="res.partner:R")
+        )
+        self.assertEqual(names(read_only), read_tools)
+        no_unlink = (
+            self.env["mcp.api.key"]
+            .with_user(self.mcp_user)
+            ._generate("rw", self.mcp_user, scope="res.partner:RWC")
+        )
+        listed = names(no_unlink)
+        self.assertIn("update_record", listed)
+        self.assertNotIn("delete_record", listed)
+        # a tool not listed for a credential cannot be called with it either
+        body = self.rpc_error(
+            self.modern(
+                "tools/call",
+                {"name": "delete_record", "arguments": {"model": "res.partner", "record_id": 1}},
+                key=no_unlink,
+            ),
+            400,
+            -32602,
+        )
+        self.assertIn("Unknown tool", body["error"]["message"])
+        tool = next(
+            t for t in self.result(self.modern("tools/list"))["tools"] if t["name"] == "delete_record"
+        )
+        self.assertEqual(tool["title"], "Delete Record")
+        self.assertIs(tool["annotations"]["destructiveHint"], True)
+        self.assertIs(tool["annotations"]["readOnlyHint"], False)
+        self.assertEqual(tool["inputSchema"]["required"], ["model", "record_id"])
+        self.assertIn("deleted_name", tool["outputSchema"]["properties"])
+
+    def test_write_tools(self):
+        created = self.tool_ok(
+            "create_record", {"model": "res.partner", "values": {"name": "Created by MCP"}}
+        )
+        partner = self.env["res.partner"].browse(created["record"]["id"])
+        self.assertEqual(partner.name, "Created by MCP")
+        self.assertEqual(partner.create_uid, self.mcp_user)  # runs as the key's user, never as superuser
+        self.assertTrue(created["url"].endswith(f"/odoo/res.partner/{partner.id}"))
+        bulk = self.tool_ok(
+            "create_records", {"model": "res.partner", "records": [{"name": "Bulk A"}, {"name": "Bulk B"}]}
+        )
+        self.assertEqual(bulk["created_count"], 2)
+        self.assertEqual([r["display_name"] for r in bulk["records"]], ["Bulk A", "Bulk B"])
+        updated = self.tool_ok(
+            "update_record", {"model": "res.partner", "record_id": partner.id, "values": {"name": "Renamed"}}
+        )
+        self.assertEqual(updated["record"]["display_name"], "Renamed")
+        ids = [r["id"] for r in bulk["records"]]
+        same = self.tool_ok(
+            "update_records", {"model": "res.partner", "record_ids": ids, "values": {"ref": "same"}}
+        )
+        self.assertEqual(same["updated_count"], 2)
+        self.assertEqual(set(self.env["res.partner"].browse(ids).mapped("ref")), {"same"})
+        each = self.tool_ok(
+            "update_records",
+            {
+                "model": "res.partner",
+                "updates": [{"id": ids[0], "values": {"ref": "a"}}, {"id": ids[1], "values": {"ref": "b"}}],
+            },
+        )
+        self.assertEqual(each["updated_count"], 2)
+        self.assertEqual(self.env["res.partner"].browse(ids).mapped("ref"), ["a", "b"])
+        self.tool_refused(
+            "update_records", {"model": "res.partner", "record_ids": ids}, message="record_ids with values"
+        )
+        self.tool_refused(
+            "update_record",
+            {"model": "res.partner", "record_id": 999_999_999, "values": {"name": "x"}},
+            message="not found",
+        )
+        deleted = self.tool_ok("delete_record", {"model": "res.partner", "record_id": partner.id})
+        self.assertEqual((deleted["deleted_id"], deleted["deleted_name"]), (partner.id, "Renamed"))
+        self.assertFalse(partner.exists())
+        self.assertTrue(self.logs(endpoint="/mcp", operation="delete_record", event_type="write_operation"))
+        # a model whose create right is off: the gate's refusal, nothing written
+        text = self.tool_refused(
+            "create_record", {"model": "res.country", "values": {"name": "No", "code": "QQ"}}
+        )
+        self.assertIn("Access denied by MCP", text)
+        self.assertFalse(self.env["res.country"].search([("code", "=", "QQ")]))
+        # an Odoo error (a required field missing) comes back as an isError result
+        self.tool_refused("create_record", {"model": "res.partner", "values": {"type": "nonsense"}})
+
+    def test_get_fields_and_context_and_models(self):
+        described = self.tool_ok("get_fields", {"model": "res.partner"})
+        names = [f["name"] for f in described["fields"]]
+        self.assertEqual(names, sorted(names))
+        self.assertIn("name", names)
+        self.assertEqual(
+            set(next(f for f in described["fields"] if f["name"] == "name")) - {"name"},
+            {"type", "string", "required", "readonly"},
+        )
+        self.assertEqual(described["total"], len(names))
+        self.assertIn("child_ids", names)  # relations are always described
+        some = self.tool_ok(
+            "get_fields",
+            {"model": "res.partner", "field_names": ["name", "nope"], "attributes": ["type", "help"]},
+        )
+        self.assertEqual([f["name"] for f in some["fields"]], ["name"])
+        self.assertIn("nope", some["note"])
+        context = self.tool_ok("get_current_context")
+        self.assertEqual(
+            (context["login"], context["company_id"]), (self.mcp_user.login, self.mcp_user.company_id.id)
+        )
+        models = self.tool_ok("list_models")
+        self.assertEqual([m["model"] for m in models["models"]], ["res.country", "res.partner"])
+        templates = self.tool_ok("list_resource_templates")
+        self.assertEqual(templates["enabled_models"], ["res.country", "res.partner"])
+        self.assertEqual(len(templates["templates"]), 6)
+
+    def test_aggregate_records(self):
+        grouped = self.tool_ok(
+            "aggregate_records",
+            {
+                "model": "res.partner",
+                "groupby": ["ref"],
+                "domain": [["ref", "=like", "mcp-1%"]],
+                "order": "ref",
+            },
+        )
+        self.assertEqual(grouped["aggregates"], ["__count"])
+        self.assertEqual(
+            [g["ref"] for g in grouped["groups"]], sorted(f"mcp-1{s}" for s in ["", *map(str, range(10))])
+        )
+        self.assertTrue(all(g["__count"] == 1 for g in grouped["groups"]))
+        self.assertFalse(grouped["has_more"])
+        paged = self.tool_ok(
+            "aggregate_records",
+            {"model": "res.partner", "groupby": ["ref"], "domain": [["ref", "=like", "mcp-%"]], "limit": 5},
+        )
+        self.assertEqual(len(paged["groups"]), 5)
+        self.assertTrue(paged["has_more"])
+        total = self.tool_ok(
+            "aggregate_records", {"model": "res.partner", "domain": [["ref", "=like", "mcp-%"]]}
+        )
+        self.assertEqual(total["groups"][0]["__count"], 30)
+        # grouping through a field of a model that is not enabled: refused by the reach rule
+        self.tool_refused("aggregate_records", {"model": "res.partner", "groupby": ["user_id.login"]})
+
+    def test_attachments_and_resources(self):
+        partner = self.partners[0]
+        upload_key = self.odoo_key
+        self.tool_refused(  # ir.attachment is not enabled: upload_attachment is not even listed
+            "list_record_attachments",
+            {"model": "res.partner", "record_id": partner.id},
+            message="ir.attachment",
+        )
+        self.env["mcp.enabled.model"].create(
+            {"model_id": self.env["ir.model"]._get_id("ir.attachment"), "allow_create": True}
+        )
+        self.env.registry.clear_cache()
+        data = base64.b64encode(b"hello from MCP\n").decode()
+        uploaded = self.tool_ok(
+            "upload_attachment",
+            {"model": "res.partner", "record_id": partner.id, "name": "hello.txt", "data": data},
+            key=upload_key,
+        )
+        self.assertEqual((uploaded["name"], uploaded["size"]), ("hello.txt", 15))
+        listed = self.tool_ok("list_record_attachments", {"model": "res.partner", "record_id": partner.id})
+        self.assertEqual([a["id"] for a in listed["attachments"]], [uploaded["attachment_id"]])
+        read = self.tool_ok("read_attachment", {"uri": uploaded["uri"]})
+        self.assertEqual((read["kind"], read["text"]), ("text", "hello from MCP\n"))
+        self.tool_refused(
+            "read_attachment", {"uri": uploaded["uri"], "attachment_id": 1}, message="exactly one"
+        )
+        self.tool_refused(
+            "upload_attachment",
+            {"model": "res.partner", "record_id": partner.id, "name": "x", "data": "***"},
+            message="base64",
+        )
+        # the resources of the same files and records
+        contents = self.result(self.modern("resources/read", {"uri": uploaded["uri"]}))["contents"]
+        self.assertEqual(base64.b64decode(contents[0]["blob"]), b"hello from MCP\n")
+        record = self.result(
+            self.modern("resources/read", {"uri": f"odoo://res.partner/record/{partner.id}"})
+        )
+        self.assertEqual(json.loads(record["contents"][0]["text"])["name"], partner.name)
+        self.assertEqual((record["ttlMs"], record["cacheScope"]), (0, "private"))
+        count = self.result(self.legacy("resources/read", {"uri": "odoo://res.country/count"}))
+        self.assertEqual(
+            json.loads(count["contents"][0]["text"])["count"], self.env["res.country"].search_count([])
+        )
+        self.rpc_error(self.modern("resources/read", {"uri": "odoo://nothing/here/at/all"}), 400, -32602)
+        self.rpc_error(
+            self.modern("resources/read", {"uri": "odoo://res.users/count"}), 200, 403, "not enabled"
+        )

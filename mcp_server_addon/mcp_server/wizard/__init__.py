@@ -1,1 +1,1 @@
-from . import mcp_api_key_wizard, mcp_model_selection_wizard
+from . import mcp_api_key_wizard, mcp_connect, mcp_model_selection_wizard

@@ -2,7 +2,8 @@ import { registry } from "@web/core/registry";
 
 /**
  * An MCP administrator enables a model through the selection wizard, gives it the write right
- * with the list's toggle, then creates an MCP key and sees it once.
+ * with the list's toggle, then creates an MCP key and sees it once, with a link to the Connect a
+ * Client view, which gives the /mcp address and the snippets to paste into each client.
  * tests/test_ui.py starts it at /odoo/mcp-models?debug=1 and checks the database afterwards.
  */
 registry.category("web_tour.tours").add("mcp_server_tour", {
@@ -100,6 +101,10 @@ registry.category("web_tour.tours").add("mcp_server_tour", {
             },
         },
         {
+            content: "The dialog links to the Connect a Client view",
+            trigger: ".modal a.o_mcp_connect_link[href='/odoo/mcp-connect']",
+        },
+        {
             content: "Close the dialog",
             trigger: ".modal button:contains(Done)",
             run: "click",
@@ -107,6 +112,28 @@ registry.category("web_tour.tours").add("mcp_server_tour", {
         {
             content: "The new key is listed, without its secret",
             trigger: "body:not(:has(.modal)) .o_data_row:contains(Tour key)",
+        },
+        {
+            content: "Open the Technical menu again",
+            trigger: ".o_menu_sections [data-menu-xmlid='base.menu_custom']",
+            run: "click",
+        },
+        {
+            content: "Open MCP > Connect a Client",
+            trigger: ".dropdown-item[data-menu-xmlid='mcp_server.mcp_connect_menu']",
+            run: "click",
+        },
+        {
+            content: "The view gives this server's /mcp address",
+            trigger: ".o_field_widget[name=url]:contains(/mcp)",
+        },
+        {
+            content: "and a Claude Code command filled in with it",
+            trigger: ".o_field_widget[name=claude_code]:contains(claude mcp add --transport http odoo)",
+        },
+        {
+            content: "and the VS Code mcp.json with the bearer header",
+            trigger: ".o_field_widget[name=vscode]:contains(Authorization)",
         },
     ],
 });
