@@ -71,7 +71,9 @@ def worker_rss(master: int) -> dict[int, int]:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        if b"gevent" in cmdline:  # the longpolling/websocket process is not an HTTP worker
+        # The websocket process is started as `odoo-bin gevent ...`; the HTTP workers are forks of
+        # the master, whose command line only names the gevent port.
+        if b"\0gevent\0" in cmdline:
             continue
         rss = rss_kib(pid)
         if rss is not None:

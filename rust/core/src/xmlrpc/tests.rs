@@ -458,6 +458,8 @@ fn float_repr_like_python() {
         (f64::from_bits(0x4300_0000_0000_0002), "562949953421312.2"),
         (f64::from_bits(0xC300_0000_0000_0002), "-562949953421312.2"),
         (f64::from_bits(0x4300_0000_0000_0006), "562949953421312.8"),
+        // Next to a power of two the closest 16-digit string does not round-trip.
+        (2.0f64.powi(-24), "5.960464477539063e-08"),
     ];
     for (v, want) in cases {
         assert_eq!(repr(v), want, "{v:e}");
