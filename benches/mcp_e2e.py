@@ -15,7 +15,8 @@ round runs, for each way in alternating order: a latency slice (``BENCH_CALLS`` 
 of each tool on one client, its p50) and a throughput slice per tool (4 clients calling
 concurrently for ``BENCH_SECONDS``, calls per second). The report is the median over rounds of
 each figure and the ratio bridge / ``/mcp`` (above 1: ``/mcp`` is better). Both ways return the
-same records (checked before measuring). Benchmarks never gate CI.
+same records (checked before measuring). Beside them, the same ``tools/call`` as bare HTTP (no
+client library, p50 per round) shows what ``/mcp`` itself takes. Benchmarks never gate CI.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import re
 import statistics
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import anyio
@@ -137,6 +139,41 @@ async def throughput(sessions, tool: str, arguments: dict, seconds: float) -> fl
     return done / (time.perf_counter() - started)
 
 
+def raw_call(url: str, db: str, key: str, tool: str, arguments: dict) -> float:
+    """One ``tools/call`` as bare HTTP (no MCP client library): milliseconds to the full answer."""
+    body = json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "tools/call",
+            "params": {
+                "name": tool,
+                "arguments": arguments,
+                "_meta": {
+                    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                    "io.modelcontextprotocol/clientCapabilities": {},
+                },
+            },
+        }
+    ).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "Accept": "application/json, text/event-stream",
+        "Authorization": f"Bearer {key}",
+        "X-Odoo-Database": db,
+        "MCP-Protocol-Version": "2026-07-28",
+        "Mcp-Method": "tools/call",
+        "Mcp-Name": tool,
+    }
+    started = time.perf_counter()
+    with urllib.request.urlopen(urllib.request.Request(f"{url}/mcp", body, headers), timeout=60) as answer:
+        payload = json.loads(answer.read())
+    elapsed = (time.perf_counter() - started) * 1000
+    if payload.get("result", {}).get("isError") or "error" in payload:
+        raise RuntimeError(f"{tool} failed: {payload}")
+    return elapsed
+
+
 def ids_of(structured: dict) -> list[int]:
     if "records" in structured:
         return [row["id"] for row in structured["records"]]
@@ -148,6 +185,8 @@ async def measure(url: str, db: str, creds: dict, cfg: dict, work: Path) -> dict
     samples: dict[str, dict[str, list[float]]] = {
         way: {f"{name}_{m}": [] for name in plan for m in ("p50_ms", "cps")} for way in ("mcp", "bridge")
     }
+    # The server's side alone: the same tools/call as bare HTTP, no client library.
+    raw: dict[str, list[float]] = {name: [] for name in plan}
     async with (
         native_clients(url, db, creds["mcp_key"], CLIENTS) as native,
         bridge_clients(url, db, creds["mcp_key"], CLIENTS, work) as bridge,
@@ -165,6 +204,12 @@ async def measure(url: str, db: str, creds: dict, cfg: dict, work: Path) -> dict
                         await call_once(session, tool, arguments)
         for round_no in range(cfg["rounds"]):
             order = ["mcp", "bridge"] if round_no % 2 == 0 else ["bridge", "mcp"]
+            for name, (tool, arguments) in plan.items():
+                raw[name].append(
+                    statistics.median(
+                        raw_call(url, db, creds["mcp_key"], tool, arguments) for _ in range(cfg["calls"])
+                    )
+                )
             for way in order:
                 for name, (tool, arguments) in plan.items():
                     samples[way][f"{name}_p50_ms"].append(
@@ -189,7 +234,8 @@ async def measure(url: str, db: str, creds: dict, cfg: dict, work: Path) -> dict
         bridge, native = result["ways"]["bridge"][metric], result["ways"]["mcp"][metric]
         # latency: bridge / mcp; throughput: mcp / bridge (both: above 1 means /mcp is better)
         result["ratios"][metric] = bridge / native if metric.endswith("_ms") else native / bridge
-    result["samples"] = samples
+    result["raw_http_p50_ms"] = {name: statistics.median(values) for name, values in raw.items()}
+    result["samples"] = {**samples, "raw_http_p50_ms": raw}
     return result
 
 
@@ -265,6 +311,8 @@ def print_report(result: dict) -> None:
     for metric in ways["mcp"]:
         mcp, bridge = ways["mcp"][metric], ways["bridge"][metric]
         print(f"  {metric:<28}{mcp:>10.1f}{bridge:>10.1f}{ratios[metric]:>7.2f}x")
+    for name, p50 in result.get("raw_http_p50_ms", {}).items():
+        print(f"  {name} as bare HTTP tools/call on /mcp (no client library): p50 {p50:.1f} ms")
 
 
 if __name__ == "__main__":

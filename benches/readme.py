@@ -144,6 +144,15 @@ def render_mcp(mcp: dict | None, codec: dict | None) -> str:
             ours, bridge = mcp["ways"]["mcp"][metric], mcp["ways"]["bridge"][metric]
             lines.append(f"| {call} | {label} | {ours:.1f} | {bridge:.1f} | {ratio:.2f} |")
         lines.append("")
+        raw = mcp.get("raw_http_p50_ms")
+        if raw:
+            lines += [
+                "The same `tools/call` on `/mcp` as bare HTTP (no client library; p50 ms): "
+                + ", ".join(f"`{call}` {p50:.1f}" for call, p50 in raw.items())
+                + " (a new connection and Python's `json.loads` of the answer per call; the `/mcp` column "
+                "above is the Python SDK's client, the same client the bridge column uses).",
+                "",
+            ]
     return "\n".join(lines) if lines else "(no `/mcp` results yet: run `make bench`)"
 
 
