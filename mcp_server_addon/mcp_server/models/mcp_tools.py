@@ -249,21 +249,41 @@ class ToolRun:
         self.principal = principal
         self.audit = audit
         self._fields = {}
+        self._meta = {}
         self.base_url = (gateway.env["ir.config_parameter"].sudo().get_param("web.base.url") or "").rstrip(
             "/"
         )
 
-    def call(self, model, method, args=(), kwargs=None):
+    def require(self, model):
+        """A model the tool may name: a valid name, enabled for MCP (the gate decides the rest)."""
         if not isinstance(model, str) or not self.gateway._mcp_native().valid_model_name(model):
             raise ToolError(f"Invalid model name '{model}'.")
         if self.gateway._mcp_operations(model, self.principal) is None:
             raise McpError(403, f"Model '{model}' is not enabled for MCP access.", "permission_denied")
+
+    def call(self, model, method, args=(), kwargs=None):
+        self.require(model)
         self.audit.base["model_name"] = model
         plan = self.gateway._mcp_authorize(self.principal, model, method, list(args), dict(kwargs or {}))
         return self.gateway._mcp_execute(self.principal, model, method, plan, self.audit)
 
     def rights(self, model):
         return self.gateway._mcp_operations(model, self.principal)
+
+    def meta(self, model):
+        """The model's fields as the registry describes them (``type``, ``required``, ``store``),
+        without those restricted to groups: what the default field selection and the binary values
+        are decided from, with no ``fields_get`` on the hot path. Reads no data."""
+        self.require(model)
+        if model not in self._meta:
+            cls = self.gateway.env.registry.get(model)
+            fields = cls._fields if cls is not None else {}
+            self._meta[model] = {
+                name: {"type": f.type, "required": bool(f.required), "store": bool(f.store)}
+                for name, f in fields.items()
+                if not f.groups
+            }
+        return self._meta[model]
 
     def fields(self, model, attributes=None):
         key = (model, tuple(attributes or ()))
@@ -282,9 +302,10 @@ class ToolRun:
 # ----------------------------------------------------------------------
 # Reads
 # ----------------------------------------------------------------------
-def read_rows(run, model, rows, description, fields_asked):
-    """Rows of a read in JSON, binary values as ``odoo://`` URIs."""
-    binaries = [n for n, a in description.items() if a.get("type") in BINARY_TYPES]
+def read_rows(run, model, rows):
+    """Rows of a read in JSON, binary values as ``odoo://`` URIs (never inline base64)."""
+    known = run.gateway.env.registry[model]._fields
+    binaries = [n for n in (rows[0] if rows else ()) if n in known and known[n].type in BINARY_TYPES]
     out = []
     for raw in rows:
         row = jsonable(raw)
@@ -298,10 +319,10 @@ def read_rows(run, model, rows, description, fields_asked):
 def choose_fields(run, model, fields):
     """``(fields to read, how chosen, note, skipped)`` for a field argument."""
     fields = as_list(fields, "fields")
-    description = run.fields(model)
     if not fields:
-        return smart_fields(description), "smart_defaults", None
+        return smart_fields(run.meta(model)), "smart_defaults", None
     if fields == ["__all__"]:
+        description = run.fields(model)
         withheld = sorted(n for n in description if SENSITIVE_RE.search(n))
         chosen = [
             n for n, a in description.items() if a.get("type") not in BINARY_TYPES and n not in withheld
@@ -313,7 +334,8 @@ def choose_fields(run, model, fields):
             else None
         )
         return chosen, "all", note
-    unknown = [n for n in fields if not isinstance(n, str) or n.split(".", 1)[0] not in description]
+    known = run.gateway.env.registry[model]._fields
+    unknown = [n for n in fields if not isinstance(n, str) or n.split(".", 1)[0] not in known]
     if unknown:
         raise ToolError(f"Unknown field(s) on {model}: {', '.join(map(str, unknown))}")
     return fields, "explicit", None
@@ -330,7 +352,7 @@ def search_read(run, model, domain=None, fields=None, offset=0, limit=None, orde
     rows = run.call(model, "search_read", [domain, chosen], kwargs)
     total = run.call(model, "search_count", [domain], run.kwargs({}, context))
     return {
-        "records": read_rows(run, model, rows, run.fields(model), chosen),
+        "records": read_rows(run, model, rows),
         "total": total,
         "limit": limit,
         "offset": offset,
@@ -349,8 +371,8 @@ def get_record(run, model, record_id, fields=None, context=None):
     rows = run.call(model, "read", [[record_id], chosen], run.kwargs({}, context))
     if not rows:
         raise ToolError(f"Record not found: {model} with ID {record_id} does not exist.")
-    description = run.fields(model)
-    result = {"record": read_rows(run, model, rows, description, chosen)[0]}
+    description = run.meta(model)
+    result = {"record": read_rows(run, model, rows)[0]}
     if how == "smart_defaults":
         result["metadata"] = {
             "fields_returned": len(result["record"]),
@@ -714,8 +736,7 @@ def attachment_file(run, attachment_id):
 
 
 def field_file(run, model, record_id, name):
-    description = run.fields(model)
-    if description.get(name, {}).get("type") not in BINARY_TYPES:
+    if run.meta(model).get(name, {}).get("type") not in BINARY_TYPES:
         raise ToolError(f"{model}.{name} is not a binary field.")
     rows = run.call(model, "read", [[record_id], [name]])
     if not rows:
@@ -1403,8 +1424,11 @@ def _json_object(value, name):
 
 
 def _integral(value, spec):
-    if isinstance(value, float) and value.is_integer() and "integer" in str(spec.get("type", spec)):
+    """An integral float (``7.0``, as some JSON encoders send ids) where the schema asks for an
+    integer, or a list of integers, made an ``int``."""
+    options = spec.get("anyOf", [spec])
+    if isinstance(value, float) and value.is_integer() and any(o.get("type") == "integer" for o in options):
         return int(value)
-    if isinstance(value, list) and spec.get("items", {}).get("type") == "integer":
-        return [int(v) if isinstance(v, float) else v for v in value]
+    if isinstance(value, list) and any(o.get("items", {}).get("type") == "integer" for o in options):
+        return [int(v) if isinstance(v, float) and v.is_integer() else v for v in value]
     return value

@@ -6,6 +6,8 @@ from odoo.tests import tagged
 from .common import McpCase
 
 MODERN = "2026-07-28"
+#: A 1x1 PNG.
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 LEGACY = ("2025-11-25", "2025-06-18")
 
 
@@ -569,6 +571,14 @@ class TestMcpTools(McpHttpCase):
             {"model": "res.partner", "record_id": partner.id, "name": "x", "data": "***"},
             message="base64",
         )
+        # a file of a record whose model is not enabled is not there for MCP, as in Odoo's own reads
+        foreign = self.env["ir.attachment"].create(
+            {"name": "secret.txt", "raw": b"secret", "res_model": "res.users", "res_id": self.plain_user.id}
+        )
+        self.tool_refused("read_attachment", {"attachment_id": foreign.id}, message="not found")
+        self.rpc_error(
+            self.modern("resources/read", {"uri": f"odoo://attachment/{foreign.id}"}), 200, 400, "not found"
+        )
         # the resources of the same files and records
         contents = self.result(self.modern("resources/read", {"uri": uploaded["uri"]}))["contents"]
         self.assertEqual(base64.b64decode(contents[0]["blob"]), b"hello from MCP\n")
@@ -585,3 +595,39 @@ class TestMcpTools(McpHttpCase):
         self.rpc_error(
             self.modern("resources/read", {"uri": "odoo://res.users/count"}), 200, 403, "not enabled"
         )
+
+    def test_binary_fields_are_uris(self):
+        partner = self.partners[1]
+        partner.image_1920 = PNG
+        record = self.tool_ok(
+            "get_record", {"model": "res.partner", "record_id": partner.id, "fields": ["image_128"]}
+        )
+        uri = f"odoo://res.partner/record/{partner.id}/image_128"
+        self.assertEqual(record["record"]["image_128"], uri)
+        read = self.result(self.modern("tools/call", {"name": "read_attachment", "arguments": {"uri": uri}}))
+        self.assertFalse(read["isError"], read)
+        self.assertEqual(read["structuredContent"]["kind"], "image")
+        self.assertEqual(read["content"][1]["type"], "image")
+        self.assertEqual(read["content"][1]["mimeType"], "image/png")
+        # a field that is not binary is not served as a file
+        self.tool_refused(
+            "read_attachment", {"uri": f"odoo://res.partner/record/{partner.id}/name"}, message="not a binary"
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestMcpConnect(McpCase):
+    def test_connect_view_fills_in_this_server(self):
+        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        names = ["url", "database", "claude_code", "vscode", "cursor", "n8n", "claude_desktop"]
+        values = self.env["mcp.connect"].with_user(self.mcp_user).default_get(names)
+        self.assertEqual(values["url"], f"{base}/mcp")
+        self.assertEqual(values["database"], self.env.cr.dbname)
+        self.assertIn(f"claude mcp add --transport http odoo {base}/mcp", values["claude_code"])
+        vscode = json.loads(values["vscode"])["servers"]["odoo"]
+        self.assertEqual((vscode["type"], vscode["url"]), ("http", f"{base}/mcp"))
+        self.assertTrue(vscode["headers"]["Authorization"].startswith("Bearer "))
+        self.assertEqual(json.loads(values["cursor"])["mcpServers"]["odoo"]["url"], f"{base}/mcp")
+        desktop = json.loads(values["claude_desktop"])["mcpServers"]["odoo"]
+        self.assertEqual((desktop["command"], desktop["env"]["ODOO_URL"]), ("uvx", base))
+        self.assertIn(f"{base}/mcp", values["n8n"])
