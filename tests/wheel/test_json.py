@@ -134,7 +134,9 @@ def test_numbers_are_python_numbers(text):
     assert codec.dumps(json.loads(text)) == reference_dumps(json.loads(text))
 
 
-@pytest.mark.parametrize("value", [2.0**49 + 0.25, -(2.0**49 + 0.25), 2.0**49 + 0.75, 2.0**52 + 0.5, 2.0**-24, 2.0**-1074])
+@pytest.mark.parametrize(
+    "value", [2.0**49 + 0.25, -(2.0**49 + 0.25), 2.0**49 + 0.75, 2.0**52 + 0.5, 2.0**-24, 2.0**-1074]
+)
 def test_float_repr_ties_are_written_as_python_writes_them(value):
     # Two shortest strings round-trip; Python writes the closest (an exact tie: the even digit).
     assert codec.dumps(value) == repr(value).encode()
