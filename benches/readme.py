@@ -96,11 +96,68 @@ def render(result: dict) -> str:
     return "\n".join(lines)
 
 
-def rewrite(readme: str, table: str) -> str:
-    start, end = readme.find(START), readme.find(END)
+def rewrite(readme: str, table: str, start_marker: str = START, end_marker: str = END) -> str:
+    start, end = readme.find(start_marker), readme.find(end_marker)
     if start < 0 or end < start:
-        raise SystemExit(f"README.md has no {START} ... {END} markers")
-    return readme[: start + len(START)] + "\n" + table + "\n" + readme[end:]
+        raise SystemExit(f"README.md has no {start_marker} ... {end_marker} markers")
+    return readme[: start + len(start_marker)] + "\n" + table + "\n" + readme[end:]
+
+
+MCP_START, MCP_END = "<!-- bench:mcp:start -->", "<!-- bench:mcp:end -->"
+
+
+def render_mcp(mcp: dict | None, codec: dict | None) -> str:
+    """The ``/mcp`` table: ``benches/results/mcp-e2e.json`` and ``json-codec.json``."""
+    lines: list[str] = []
+    if codec is not None:
+        native, baseline = codec["dumps_us"], codec["loads_us"]
+        lines += [
+            "JSON codec (`odoo_mcp_native.json`) on the `/mcp` answer to a 100-row `search_records` "
+            f"({codec['document_bytes']:,} bytes), median of {codec['rounds']} interleaved rounds, "
+            "against what `/mcp` used before (`json.dumps(..., ensure_ascii=False, "
+            "separators=(',', ':'))`, `json.loads`):",
+            "",
+            "| op | native µs | json µs | json / native |",
+            "|---|--:|--:|--:|",
+            f"| dumps | {native['native']:.0f} | {native['json']:.0f} | {codec['dumps_ratio']:.2f} |",
+            f"| loads | {baseline['native']:.0f} | {baseline['json']:.0f} | {codec['loads_ratio']:.2f} |",
+            "",
+        ]
+    if mcp is not None:
+        cfg = mcp["config"]
+        lines += [
+            "`/mcp` against the bridge (`mcp-server-odoo` over stdio to `/mcp/xmlrpc/object`), measured "
+            f"{mcp['generated']} on {mcp['machine']['cpus']} CPU(s), {mcp['odoo']}, "
+            f"commit `{mcp['commit']}`, `--workers {cfg['workers']}`, the official Python SDK as the "
+            f"client of both, {cfg['rounds']} interleaved rounds (p50 of {cfg['calls']} sequential "
+            f"calls; calls per second of {cfg['clients']} concurrent clients over {cfg['seconds']:g} s); "
+            "medians over rounds. *gain*: bridge / `/mcp` for latency, `/mcp` / bridge for throughput "
+            "(above 1.0: `/mcp` is better; goal 3).",
+            "",
+            "| call | metric | /mcp | bridge | gain |",
+            "|---|---|--:|--:|--:|",
+        ]
+        for metric, ratio in mcp["ratios"].items():
+            latency = metric.endswith("_p50_ms")
+            call = metric.removesuffix("_p50_ms") if latency else metric.removesuffix("_cps")
+            label = "p50 ms" if latency else f"calls/s, {cfg['clients']} clients"
+            ours, bridge = mcp["ways"]["mcp"][metric], mcp["ways"]["bridge"][metric]
+            lines.append(f"| {call} | {label} | {ours:.1f} | {bridge:.1f} | {ratio:.2f} |")
+        lines.append("")
+        raw = mcp.get("raw_http_p50_ms")
+        if raw:
+            lines += [
+                "The same `tools/call` on `/mcp` as bare HTTP (no client library; p50 ms): "
+                + ", ".join(f"`{call}` {p50:.1f}" for call, p50 in raw.items())
+                + " (a new connection and Python's `json.loads` of the answer per call; the `/mcp` column "
+                "above is the Python SDK's client, the same client the bridge column uses).",
+                "",
+            ]
+    return "\n".join(lines) if lines else "(no `/mcp` results yet: run `make bench`)"
+
+
+def _load(path: Path) -> dict | None:
+    return json.loads(path.read_text()) if path.exists() else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     readme = args.readme.read_text()
     new = rewrite(readme, render(json.loads(args.results.read_text())))
+    if MCP_START in new:
+        results = args.results.parent
+        mcp_table = render_mcp(_load(results / "mcp-e2e.json"), _load(results / "json-codec.json"))
+        new = rewrite(new, mcp_table, MCP_START, MCP_END)
     if args.check:
         print(
             "README.md is up to date" if new == readme else "README.md is stale: run python -m benches.readme"

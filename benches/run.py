@@ -5,11 +5,14 @@
    under Odoo's Python (against Odoo's own marshaller) when an Odoo is found;
 3. the end-to-end run (``benches.e2e``): ``/mcp/xmlrpc/object`` against ``/xmlrpc/2/object`` on a
    real Odoo 19, threaded then prefork; its JSON lands in ``benches/results/e2e.json`` and the
-   README's Performance table is regenerated from it (``benches.readme``).
+   README's Performance table is regenerated from it (``benches.readme``);
+4. ``/mcp`` against the bridge (``benches.mcp_e2e``): the same tool calls through the native
+   endpoint and through ``mcp-server-odoo`` over stdio, ``--workers 2``; its JSON lands in
+   ``benches/results/mcp-e2e.json`` and feeds the README's ``/mcp`` table with the codec ratio.
 
 Without an Odoo, the Odoo parts print ``SKIPPED: no Odoo found (reason)``.
 
-Environment: BENCH_PARTS (comma list of ``criterion,compare,e2e``; default all), BENCH_QUICK=1
+Environment: BENCH_PARTS (comma list of ``criterion,compare,e2e,mcp``; default all), BENCH_QUICK=1
 (short everything, results to ``e2e-quick.json``, README untouched), CRITERION_ARGS (default
 ``--warm-up-time 1 --measurement-time 3``), and those of ``benches.e2e`` (BENCH_SECONDS,
 BENCH_ROUNDS, BENCH_ROWS, BENCH_AB_PAIRS, BENCH_MODES). About 12-15 minutes on two cores.
@@ -24,7 +27,7 @@ import subprocess
 import sys
 import time
 
-from benches import e2e, readme
+from benches import e2e, mcp_e2e, readme
 from tests.harness.odoo_env import REPO, find_odoo, install_wheel
 
 
@@ -43,7 +46,7 @@ def run(cmd: list[str], timeout: float, **kw) -> bool:
 
 def main() -> int:
     quick = os.environ.get("BENCH_QUICK") == "1"
-    parts = os.environ.get("BENCH_PARTS", "criterion,compare,e2e").split(",")
+    parts = os.environ.get("BENCH_PARTS", "criterion,compare,e2e,mcp").split(",")
     failed: list[str] = []
     timings: dict[str, float] = {}
     odoo, reason = find_odoo()
@@ -65,6 +68,9 @@ def main() -> int:
         quick_flag = ["--quick"] if quick else []
         if not run([sys.executable, "benches/compare_core.py", *quick_flag], timeout=900):
             failed.append("compare_core")
+        banner("compare_json.py: the native JSON codec against json.dumps/json.loads, in one process")
+        if not run([sys.executable, "-m", "benches.compare_json", *quick_flag], timeout=600):
+            failed.append("compare_json")
         banner("compare_xmlrpc.py: the native codec against xmlrpc.client and Odoo's marshaller")
         if odoo is None:
             print(f"SKIPPED: no Odoo found ({reason}); comparing against xmlrpc.client only", flush=True)
@@ -94,6 +100,22 @@ def main() -> int:
             if result is not None and not quick:
                 readme.main([])
         timings["e2e"] = time.monotonic() - started
+
+    if "mcp" in parts:
+        banner("end to end: /mcp against the bridge (mcp-server-odoo over stdio to /mcp/xmlrpc/object)")
+        started = time.monotonic()
+        if odoo is None:
+            print(f"SKIPPED: no Odoo found ({reason})", flush=True)
+        else:
+            try:
+                result = mcp_e2e.main(["--quick"] if quick else [])
+            except (Exception, SystemExit) as exc:  # report and go on: benchmarks never gate
+                print(f"mcp_e2e failed: {exc!r}", flush=True)
+                failed.append("mcp")
+                result = None
+            if result is not None and not quick and (e2e.RESULTS / "e2e.json").exists():
+                readme.main([])
+        timings["mcp"] = time.monotonic() - started
 
     banner("bench: done")
     for part, seconds in timings.items():

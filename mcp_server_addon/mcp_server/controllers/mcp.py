@@ -12,7 +12,6 @@ The transport parses, checks and maps; what a method does is the gate's (``_mcp_
 
 import base64
 import binascii
-import json
 import logging
 import math
 from urllib.parse import urlsplit
@@ -73,14 +72,18 @@ NOT_FOUND_BODY = {
 # ----------------------------------------------------------------------
 # The JSON codec of /mcp: the two functions every body goes through.
 # ----------------------------------------------------------------------
+# Both are the Rust core's (``odoo_mcp_native.json``, serde_json underneath); the routes answer 503
+# before any body is read when the wheel is unusable.
 def loads(body):
-    """The decoded JSON of a request body (``bytes``); ``ValueError`` when it is not JSON."""
-    return json.loads(body)
+    """The decoded JSON of a request body (``bytes`` or ``str``); ``ValueError`` when it is not
+    JSON (also: NaN/Infinity, lone surrogates, nesting deeper than 64 levels)."""
+    return native.get().json.loads(body, max_bytes=MAX_MCP_BODY)
 
 
 def dumps(value):
-    """``value`` (JSON types only) as compact UTF-8 JSON ``bytes``."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    """``value`` (JSON types only) as compact UTF-8 JSON ``bytes``, as
+    ``json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()``."""
+    return native.get().json.dumps(value)
 
 
 # ----------------------------------------------------------------------

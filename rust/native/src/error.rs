@@ -23,6 +23,18 @@ create_exception!(
 );
 create_exception!(
     odoo_mcp_native,
+    JsonDecodeError,
+    PyValueError,
+    "A JSON body that cannot be decoded (malformed, hostile or over a limit)."
+);
+create_exception!(
+    odoo_mcp_native,
+    JsonEncodeError,
+    PyValueError,
+    "A value that cannot be written as JSON (NaN or infinity, circular, too deep, lone surrogate)."
+);
+create_exception!(
+    odoo_mcp_native,
     KeyFormatError,
     PyValueError,
     "A malformed key or stored key hash."
@@ -102,6 +114,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("XmlRpcDecodeError", py.get_type::<XmlRpcDecodeError>())?;
     m.add("XmlRpcEncodeError", py.get_type::<XmlRpcEncodeError>())?;
+    m.add("JsonDecodeError", py.get_type::<JsonDecodeError>())?;
+    m.add("JsonEncodeError", py.get_type::<JsonEncodeError>())?;
     m.add("KeyFormatError", py.get_type::<KeyFormatError>())?;
     m.add("ScopeError", py.get_type::<ScopeError>())?;
     m.add("MatrixError", py.get_type::<MatrixError>())?;
@@ -148,6 +162,63 @@ impl From<XmlRpcFailure> for PyErr {
                 err
             }),
             XmlRpcFailure::Python(e) => e,
+        }
+    }
+}
+
+/// A failed JSON codec call.
+pub(crate) enum JsonFailure {
+    /// The core refused the body, or Python refused a decoded value (`int` of too many digits).
+    Decode(odoo_mcp_core::json::DecodeError<PyErr>),
+    /// A `str` body with a lone surrogate (it has no UTF-8 form).
+    SurrogateInput,
+    /// `loads` of something that is not text or bytes; holds its type name.
+    InputType(String),
+    Encode(odoo_mcp_core::json::EncodeError),
+    /// `dumps` of a type JSON does not know (and no `default`); holds its type name.
+    Unsupported(String),
+    /// A dict key `json.dumps` refuses; holds its type name.
+    KeyType(String),
+    /// Any other Python exception (from `default`, a `__repr__`), passed through unchanged.
+    Python(PyErr),
+}
+
+impl From<odoo_mcp_core::json::EncodeError> for JsonFailure {
+    fn from(e: odoo_mcp_core::json::EncodeError) -> Self {
+        Self::Encode(e)
+    }
+}
+
+impl From<PyErr> for JsonFailure {
+    fn from(e: PyErr) -> Self {
+        Self::Python(e)
+    }
+}
+
+impl From<JsonFailure> for PyErr {
+    fn from(failure: JsonFailure) -> Self {
+        use odoo_mcp_core::json::DecodeError;
+        match failure {
+            JsonFailure::Decode(DecodeError::Builder(cause)) => Python::attach(|py| {
+                let err = JsonDecodeError::new_err(cause.to_string());
+                err.set_cause(py, Some(cause));
+                err
+            }),
+            JsonFailure::Decode(e) => JsonDecodeError::new_err(e.to_string()),
+            JsonFailure::SurrogateInput => {
+                JsonDecodeError::new_err("str with a lone surrogate cannot be decoded as JSON")
+            }
+            JsonFailure::InputType(name) => PyTypeError::new_err(format!(
+                "the JSON object must be str, bytes or bytearray, not {name}"
+            )),
+            JsonFailure::Encode(e) => JsonEncodeError::new_err(e.to_string()),
+            JsonFailure::Unsupported(name) => {
+                PyTypeError::new_err(format!("Object of type {name} is not JSON serializable"))
+            }
+            JsonFailure::KeyType(name) => PyTypeError::new_err(format!(
+                "keys must be str, int, float, bool or None, not {name}"
+            )),
+            JsonFailure::Python(e) => e,
         }
     }
 }

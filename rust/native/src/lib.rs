@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 
 mod cache;
 mod error;
+mod json;
 mod keys;
 mod limiter;
 mod perms;
@@ -20,5 +21,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     limiter::register(m)?;
     perms::register(m)?;
     xmlrpc::register(m)?;
+    json::register(m)?;
     Ok(())
 }

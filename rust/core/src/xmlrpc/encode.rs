@@ -181,11 +181,36 @@ pub(super) fn write_float_repr_general(out: &mut Vec<u8>, value: f64) {
     if value.is_sign_negative() {
         out.push(b'-');
     }
-    // Rust's `{:e}` gives the same shortest round-trip digits as Python's dtoa mode 0.
+    // Rust's `{:e}` gives as many digits as Python's dtoa mode 0 (the fewest that round-trip).
+    // When two strings of that length round-trip, Python writes the one closest to the exact
+    // value (an exact tie to the even digit) and Rust may write the other: from 16 digits on
+    // (shorter ones cannot tie), those digits are taken from the exact, correctly rounded
+    // `{:.N$e}` instead when they round-trip (562949953421312.25 is `562949953421312.2`, not `.3`).
     let mut sci = [0u8; 40];
     let mut cursor = std::io::Cursor::new(&mut sci[..]);
     let _ = write!(cursor, "{:e}", value.abs());
-    let len = usize::try_from(cursor.position()).unwrap_or(0);
+    let mut len = usize::try_from(cursor.position()).unwrap_or(0);
+    let shortest = sci[..len]
+        .iter()
+        .take_while(|&&b| b != b'e')
+        .filter(|b| b.is_ascii_digit())
+        .count();
+    if shortest >= 16 {
+        let mut exact = [0u8; 40];
+        let mut cursor = std::io::Cursor::new(&mut exact[..]);
+        let _ = write!(cursor, "{:.*e}", shortest - 1, value.abs());
+        let exact_len = usize::try_from(cursor.position()).unwrap_or(0);
+        // Next to a power of two the interval is lopsided: the closest string may not round-trip
+        // (2**-24 is `5.960464477539063e-08`), and then the shortest one stands.
+        let round_trips = std::str::from_utf8(&exact[..exact_len])
+            .ok()
+            .and_then(|text| text.parse::<f64>().ok())
+            .is_some_and(|back| back.to_bits() == value.abs().to_bits());
+        if round_trips {
+            sci = exact;
+            len = exact_len;
+        }
+    }
     let sci = &sci[..len];
     let e_at = sci.iter().position(|&b| b == b'e').unwrap_or(len);
     let mut digits = [0u8; 24];

@@ -453,6 +453,13 @@ fn float_repr_like_python() {
         (-f64::NAN, "nan"),
         (1.0 / 3.0, "0.3333333333333333"),
         (2.0f64.powi(60), "1.152921504606847e+18"),
+        // Two 16-digit strings round-trip; Python writes the closest (an exact tie: the even one).
+        // 2**49 + 0.25, its negative, 2**49 + 0.75
+        (f64::from_bits(0x4300_0000_0000_0002), "562949953421312.2"),
+        (f64::from_bits(0xC300_0000_0000_0002), "-562949953421312.2"),
+        (f64::from_bits(0x4300_0000_0000_0006), "562949953421312.8"),
+        // Next to a power of two the closest 16-digit string does not round-trip.
+        (2.0f64.powi(-24), "5.960464477539063e-08"),
     ];
     for (v, want) in cases {
         assert_eq!(repr(v), want, "{v:e}");

@@ -4,10 +4,12 @@ The hot paths of every MCP request live in Rust (``odoo-mcp-core``); this packag
 the private ``_native`` extension module with a typed surface.
 """
 
-from . import keys, xmlrpc
+from . import json, keys, xmlrpc
 from ._native import (
     CachedCredential,
     CredentialCache,
+    JsonDecodeError,
+    JsonEncodeError,
     KeyFormatError,
     KeyPolicy,
     MatrixError,
@@ -25,6 +27,8 @@ from ._native import (
 __all__ = [
     "CachedCredential",
     "CredentialCache",
+    "JsonDecodeError",
+    "JsonEncodeError",
     "KeyFormatError",
     "KeyPolicy",
     "MatrixError",
@@ -35,6 +39,7 @@ __all__ = [
     "XmlRpcDecodeError",
     "XmlRpcEncodeError",
     "__version__",
+    "json",
     "keys",
     "method_operation",
     "valid_model_name",
