@@ -5,15 +5,13 @@ from odoo import api, fields, models
 KEY_PLACEHOLDER = "<your API key>"
 
 
-class McpConnect(models.AbstractModel):
+class McpConnect(models.TransientModel):
     """ "Connect a client": this server's ``/mcp`` URL and snippets to paste into each MCP client.
-    Abstract: nothing is stored; the form computes everything when it opens."""
+    The form fills everything in when it opens (its defaults) and is never saved."""
 
     _name = "mcp.connect"
     _description = "Connect an MCP Client"
 
-    # The form's onchange needs an 'id' field to return the values.
-    id = fields.Id()
     url = fields.Char("MCP URL", readonly=True, default=lambda self: self._mcp_url())
     database = fields.Char(readonly=True, default=lambda self: self.env.cr.dbname)
     claude_code = fields.Text(readonly=True, default=lambda self: self._mcp_snippets()["claude_code"])
