@@ -338,7 +338,7 @@ class McpExchange:
             return self.initialize(gateway, principal, params)
         if method == "server/discover":
             return self.discover(gateway, principal)
-        if method == "ping":
+        if method == "ping" and not self.modern:  # 2026-07-28 has no ping
             return {}
         if method == "tools/list":
             return self.listing({"tools": gateway._mcp_tools(principal)})
@@ -361,8 +361,6 @@ class McpExchange:
                 if exc.event_type:
                     self.audit.add(exc.event_type, error_code=f"E{exc.status}", error_message=exc.message)
                 raise RpcError(exc.status, exc.message) from None
-        if method == "prompts/list":
-            return self.listing({"prompts": []})
         if method == "initialize":
             raise RpcError(
                 METHOD_NOT_FOUND,
@@ -417,7 +415,7 @@ class McpExchange:
         self.audit.base["operation"] = name[:64]
         try:
             return gateway._mcp_call_tool(principal, name, arguments, self.audit)
-        except ValueError as exc:  # unknown tool or arguments that do not fit its schema
+        except ValueError as exc:  # an unknown tool
             raise RpcError(INVALID_PARAMS, str(exc)) from None
 
 

@@ -58,13 +58,18 @@ class McpGateway(models.AbstractModel):
     @api.model
     def _mcp_call_tool(self, principal, name, arguments, audit):
         """Run tool ``name`` as the principal and answer its ``CallToolResult``. A refusal of the
-        gate or an Odoo error is an ``isError`` result carrying the message; an unknown tool or
-        arguments that do not fit its schema raise ``ValueError``."""
+        gate, an Odoo error or arguments that do not fit the tool's schema are an ``isError`` result
+        carrying the message (so that the model can correct itself, as the 2025-11-25 revision
+        asks); an unknown tool raises ``ValueError``."""
         tool = mcp_tools.TOOLS_BY_NAME.get(name)
         if tool is None or tool.needs not in self._mcp_tool_needs(principal):
             raise ValueError(f"Unknown tool: {name}")
-        bound = mcp_tools.bind_arguments(tool, arguments)
         audit.base["operation"] = name[:64]
+        try:
+            bound = mcp_tools.bind_arguments(tool, arguments)
+        except ValueError as exc:
+            audit.add("error", error_code="E400", error_message=str(exc)[:1000])
+            return self._mcp_tool_error(str(exc))
         run = mcp_tools.ToolRun(self, principal, audit)
         rows_before = len(audit.rows)
         try:
@@ -115,7 +120,8 @@ class McpGateway(models.AbstractModel):
                 "uriTemplate": t["uri_template"],
                 "name": t["name"],
                 "description": t["description"],
-                "mimeType": "application/json" if t["name"] not in ("binary_field", "attachment") else None,
+                # a file's type is known only when it is read
+                **({} if t["name"] in ("binary_field", "attachment") else {"mimeType": "application/json"}),
             }
             for t in mcp_tools.RESOURCE_TEMPLATES
         ]

@@ -176,6 +176,9 @@ class TestMcpProtocol(McpHttpCase):
         # unknown method: 404 -32601 in the modern era, 200 in the legacy one
         self.rpc_error(self.modern("nope/nothing"), 404, -32601)
         self.rpc_error(self.legacy("nope/nothing"), 200, -32601)
+        # 2026-07-28 removed ping; no prompts are declared, so prompts/* are unknown too
+        self.rpc_error(self.modern("ping"), 404, -32601)
+        self.rpc_error(self.modern("prompts/list"), 404, -32601)
 
     def test_http_rules(self):
         headers = {"X-Odoo-Database": self.env.cr.dbname}
@@ -354,28 +357,21 @@ class TestMcpTools(McpHttpCase):
         self.rpc_error(
             self.modern("tools/call", {"name": "no_such_tool", "arguments": {}}), 400, -32602, "Unknown tool"
         )
-        self.rpc_error(
-            self.modern("tools/call", {"name": "get_record", "arguments": {"model": "res.partner"}}),
-            400,
-            -32602,
-            "record_id",
-        )
-        self.rpc_error(
-            self.modern(
-                "tools/call", {"name": "get_record", "arguments": {"model": "res.partner", "record_id": "x"}}
-            ),
-            400,
-            -32602,
-        )
-        self.rpc_error(
-            self.modern(
-                "tools/call",
-                {"name": "get_record", "arguments": {"model": "res.partner", "record_id": 1, "nope": 1}},
-            ),
-            400,
-            -32602,
-        )
         self.rpc_error(self.legacy("tools/call", {"name": "no_such_tool"}), 200, -32602)
+        # Arguments that do not fit the schema are a tool error the model can correct (2025-11-25).
+        self.tool_refused(
+            "get_record", {"model": "res.partner"}, message="missing required argument 'record_id'"
+        )
+        self.tool_refused("get_record", {"model": "res.partner", "record_id": "x"}, message="record_id")
+        self.tool_refused(
+            "get_record",
+            {"model": "res.partner", "record_id": 1, "nope": 1},
+            message="unknown argument 'nope'",
+        )
+        # the legitimate neighbour
+        self.tool_ok(
+            "get_record", {"model": "res.partner", "record_id": self.env.ref("base.main_partner").id}
+        )
 
     def test_tools_list_per_credential(self):
         def names(key):
