@@ -7,7 +7,7 @@ WHEEL_STAMP := dist/.built
 JS_DIR := tests/e2e/js
 JS_STAMP := $(JS_DIR)/node_modules/.ready
 
-.PHONY: setup test lint wheel venv js stop bench screenshots conformance soak clean
+.PHONY: setup test lint wheel venv js stop bench screenshots pot conformance soak clean
 .DEFAULT_GOAL := test
 
 $(VENV)/.ready: requirements-dev.txt
@@ -52,6 +52,9 @@ bench: wheel js
 
 screenshots: wheel
 	$(PY) -m tests.harness screenshots
+
+pot: wheel
+	$(PY) -m tests.harness pot
 
 ## The official MCP conformance suite against /mcp on a fresh Odoo (also part of L3).
 conformance: wheel js

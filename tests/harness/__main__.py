@@ -4,6 +4,7 @@ setup   install the wheel into Odoo's Python and bring up a ready-to-use Odoo wi
 stop    stop what ``setup`` started
 l2      the addon's Odoo tests (``--test-tags=/mcp_server``) in a fresh database, then tear down
 screenshots  the Apps page's pictures, from the MCP app's tours
+pot     the addon's translation template (i18n/mcp_server.pot)
 test    every level (L0 cargo, L1 wheel, L2 Odoo, L3 end-to-end) and lint; one summary line per level
 """
 
@@ -16,6 +17,7 @@ COMMANDS = {
     "stop": dev.stop,
     "l2": levels.main_l2,
     "screenshots": levels.main_screenshots,
+    "pot": levels.main_pot,
     "test": levels.main_test,
 }
 

@@ -227,6 +227,45 @@ def main_screenshots(_argv: list[str]) -> int:
     return 0 if res.ok else 1
 
 
+POT_SCRIPT = """
+import io
+from odoo.tools import translate
+buffer = io.BytesIO()
+reader = translate.TranslationModuleReader(env.cr, modules=['mcp_server'], lang=None)
+translate.TranslationFileWriter(buffer, fileformat='po', lang=None).write_rows(reader)
+print('POT-BEGIN')
+print(buffer.getvalue().decode())
+"""
+
+
+def main_pot(_argv: list[str]) -> int:
+    """Write ``i18n/mcp_server.pot``, the addon's translatable terms, from a fresh database."""
+    from .odoo_env import odoo_shell
+
+    odoos = [odoo for odoo, _reason in find_odoos() if odoo is not None]
+    if not odoos:
+        print("SKIPPED: no Odoo found")
+        return 1
+    odoo = max(odoos, key=lambda found: found.serie)
+    install_wheel(odoo.python)
+    db = f"mcp_pot_{os.getpid()}"
+    with tempfile.TemporaryDirectory(prefix="mcp-pot-") as tmp, PgCluster.from_env_or_new() as pg:
+        data = Path(tmp) / "data"
+        try:
+            done = run_odoo(odoo, pg, db, data, "-i", "mcp_server", "--stop-after-init", "--no-http")
+            if done.returncode != 0:
+                print(done.stdout[-3000:], done.stderr[-3000:])
+                return 1
+            out = odoo_shell(odoo, pg, db, data, POT_SCRIPT)
+        finally:
+            pg.drop_db(db)
+    pot = REPO / "mcp_server_addon" / "mcp_server" / "i18n" / "mcp_server.pot"
+    pot.parent.mkdir(exist_ok=True)
+    pot.write_text(out.split("POT-BEGIN\n", 1)[1].rstrip() + "\n")
+    print(f"wrote {pot.relative_to(REPO)}")
+    return 0
+
+
 def main_test(argv: list[str]) -> int:
     wanted = set(argv) or {"lint", "l0", "l1", "l2", "l3"}
     runners = [
