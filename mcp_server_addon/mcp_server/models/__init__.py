@@ -7,6 +7,7 @@ from . import (
     mcp_enabled_model,
     mcp_gateway,
     mcp_log,
+    mcp_rate_state,
     res_config_settings,
     res_users,
     res_users_apikeys,

@@ -9,6 +9,7 @@ mod error;
 mod keys;
 mod limiter;
 mod perms;
+mod shared_limiter;
 mod xmlrpc;
 
 #[pymodule(gil_used = false)]
@@ -19,6 +20,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     cache::register(m)?;
     limiter::register(m)?;
     perms::register(m)?;
+    shared_limiter::register(m)?;
     xmlrpc::register(m)?;
     Ok(())
 }
