@@ -94,7 +94,8 @@ class RateStore:
             self._cnx = None  # never reuse a socket inherited from another process
         if self._cnx is None:
             _dbname, info = connection_info_for(self.dbname)
-            cnx = psycopg2.connect(**info, connect_timeout=2, application_name="odoo-mcp-rate")
+            name = f"{info.get('application_name') or 'odoo'}"[:50] + "-mcp-rate"
+            cnx = psycopg2.connect(**{**info, "application_name": name, "connect_timeout": 2})
             cnx.autocommit = True
             with cnx.cursor() as cr:
                 timeout = STATEMENT_TIMEOUT_MS
