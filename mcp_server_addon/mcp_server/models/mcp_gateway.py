@@ -369,17 +369,20 @@ class McpGateway(models.AbstractModel):
 
     @api.model
     def _mcp_rate_limit(self, principal):
-        """The user's limit, then the MCP key's (its own, never above the user's), exact across
-        every worker and host of the database: one statement on the shared state."""
+        """The MCP key's limit (its own, never above its user's), then the user's, exact across
+        every worker and host of the database: one statement on the shared state. The narrower
+        limit comes first, so that what it refuses does not spend the user's other keys' share."""
         snapshot = self._mcp_snapshot()
         if not snapshot.rate_limiting:
             return
         user_limit = snapshot.request_limit
-        checks = [(f"u:{principal.uid}", user_limit)] if user_limit else []
+        checks = []
         if principal.key_id:
             key_limit = snapshot.key_limits.get(principal.key_id) or user_limit
             if key_limit:
                 checks.append((f"k:{principal.key_id}", min(key_limit, user_limit or key_limit)))
+        if user_limit:
+            checks.append((f"u:{principal.uid}", user_limit))
         if not checks:
             return
         try:
