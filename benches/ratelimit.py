@@ -9,11 +9,15 @@ a request, how the gate's cost grows with the deployment, and what a flood leave
    the permission matrix (a database has fewer real models than 1,000); keys are entries of the
    verified-credential cache and of the per-key limits, and live rows of the shared rate state (as
    if every key had been used within the last minute), without hashing 100,000 secrets.
-3. *flood*: ``FLOOD`` distinct bad MCP keys, each from a distinct address (the worst case: every
-   failure gets an audit-throttle row of its own): worker memory (VmRSS) before and after, and the
-   rows and size of ``mcp_rate_state`` at the end and at their largest.
+3. *flood* (``FLOOD_SCRIPT``, a shell of its own): ``FLOOD`` failed authentications, each from a
+   distinct address (the worst case: each gets an audit-throttle row of its own), through the store
+   function the audit log asks (``_mcp_log_allowed``), the first ``FLOOD_KEYS`` of them with a
+   distinct bad MCP key through ``_mcp_check_key`` (which keeps nothing of a bad key); worker memory
+   (VmRSS) before and after, and the rows and size of ``mcp_rate_state`` at the end and at their
+   largest (sampled every 50,000).
 
-``SCRIPT`` needs ``UID``, ``MCP_KEY``, ``N`` (samples per case) and ``FLOOD`` defined before it.
+``SCRIPT`` needs ``UID``, ``MCP_KEY`` and ``N`` (samples per case) defined before it;
+``FLOOD_SCRIPT`` needs ``FLOOD`` and ``FLOOD_KEYS``.
 """
 
 SCRIPT = r"""
@@ -90,10 +94,11 @@ def gate():
     gw._mcp_decide(p, 'res.partner', 'search_read')
 
 growth = {}
+SYNTHETIC = 'k:synthetic-%'
 for keys in (1, 1000, 100000):
-    store.execute(f"DELETE FROM {TABLE} WHERE key LIKE 'k:1000%%'")
+    store.execute(f"DELETE FROM {TABLE} WHERE key LIKE %s", [SYNTHETIC])
     store.execute(
-        f"INSERT INTO {TABLE} SELECT 'k:' || (10000000 + g) || '/60', {DB_NOW} + 60000000000, {DB_NOW}, true"
+        f"INSERT INTO {TABLE} SELECT 'k:synthetic-' || g || '/60', {DB_NOW} + 60000000000, {DB_NOW}, true"
         f" FROM generate_series(0, %s) g", [keys - 2])
     snaps = {models: snapshot_for(models, keys) for models in (1, 100, 1000)}
     def case(snap):
@@ -105,16 +110,41 @@ for keys in (1, 1000, 100000):
     Gateway._mcp_snapshot = original_snapshot
     growth.update(got)
     growth[f'state rows with {keys} keys'] = table()[0]
-store.execute(f"DELETE FROM {TABLE} WHERE key LIKE 'k:1000%%'")
+store.execute(f"DELETE FROM {TABLE} WHERE key LIKE %s", [SYNTHETIC])
 
+env.cr.rollback()
+print('BENCH_RATELIMIT ' + json.dumps({'limiter_us': limiter, 'gate_growth_us': growth}))
+"""
+
+FLOOD_SCRIPT = r"""
+import json, time
+import odoo_mcp_native
+from odoo.addons.mcp_server.models.mcp_rate_state import TABLE
+
+gw = env['mcp.gateway'].sudo()
+env['ir.config_parameter'].sudo().set_param('mcp_server.enable_rate_limiting', 'True')
+env.cr.commit()
+store = env['mcp.rate.state']._mcp_store()
+
+def rss_kib():
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1])
+
+def table():
+    rows, size = store.execute(f"SELECT count(*), pg_total_relation_size('{TABLE}') FROM {TABLE}")[0]
+    return rows, size
+
+gw._mcp_check_key(odoo_mcp_native.keys.generate())  # warm
 # 3. flood
 store.gc()
 rss_before, (rows_before, size_before) = rss_kib(), table()
 peak_rows = peak_size = 0
 t0 = time.perf_counter()
 for i in range(FLOOD):
-    bad = 'mcp_' + format(i, '032x')
-    assert gw._mcp_check_key(bad) is None
+    if i < FLOOD_KEYS:
+        assert gw._mcp_check_key(odoo_mcp_native.keys.generate()) is None  # well formed, unknown
     gw._mcp_log_allowed(f'10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}-{i >> 24}')
     if i % 50000 == 49999:
         rows, size = table()
@@ -123,6 +153,7 @@ flood_seconds = time.perf_counter() - t0
 rows_after, size_after = table()
 flood = {
     'bad_keys': FLOOD,
+    'checked_keys': FLOOD_KEYS,
     'seconds': round(flood_seconds, 1),
     'us_per_bad_key': round(flood_seconds / FLOOD * 1e6, 1),
     'rss_kib_before': rss_before,
@@ -136,5 +167,5 @@ flood = {
     'credential_cache_entries': len(gw._mcp_snapshot().credentials),
 }
 env.cr.rollback()
-print('BENCH_RATELIMIT ' + json.dumps({'limiter_us': limiter, 'gate_growth_us': growth, 'flood': flood}))
+print('BENCH_FLOOD ' + json.dumps(flood))
 """

@@ -27,6 +27,7 @@ import threading
 import time
 
 import psycopg2
+import psycopg2.errors
 from odoo import api, models
 from odoo.sql_db import connection_info_for
 
@@ -74,7 +75,15 @@ def _upsert(n):
     return f"WITH {', '.join(ctes)} {selects} ORDER BY 1"
 
 
+def _numbered(query):
+    """``query`` with ``$1, $2, ...`` for its ``%s`` (the form ``PREPARE`` takes)."""
+    parts = query.split("%s")
+    return parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], 1))
+
+
 UPSERTS = {n: _upsert(n) for n in (1, 2)}
+#: The same statements prepared once per connection: the check then skips parsing and planning.
+PREPARED = {n: f"mcp_rate_check_{n}" for n in UPSERTS}
 
 
 class RateStore:
@@ -87,7 +96,10 @@ class RateStore:
         self._lock = threading.Lock()
         self._cnx = None
         self._pid = None
+        self._prepared = False
         self.inserted = 0
+        #: Statements sent, for benchmarks (the store's connection is not the request's cursor).
+        self.statements = 0
 
     def _connection(self):
         if self._cnx is not None and (self._cnx.closed or self._pid != os.getpid()):
@@ -100,7 +112,9 @@ class RateStore:
             with cnx.cursor() as cr:
                 timeout = STATEMENT_TIMEOUT_MS
                 cr.execute(f"SET statement_timeout = {timeout}; SET lock_timeout = {timeout}")
-            self._cnx, self._pid = cnx, os.getpid()
+                for n, name in PREPARED.items():
+                    cr.execute(f"PREPARE {name} AS {_numbered(UPSERTS[n])}")
+            self._cnx, self._pid, self._prepared = cnx, os.getpid(), True
         return self._cnx
 
     def execute(self, query, params=()):
@@ -110,8 +124,16 @@ class RateStore:
                 reused = self._cnx is not None
                 try:
                     with self._connection().cursor() as cr:
+                        self.statements += 1
                         cr.execute(query, params)
                         return cr.fetchall() if cr.description else []
+                except psycopg2.errors.InvalidSqlStatementName as exc:
+                    # A pooler between us and PostgreSQL lost the prepared statements: go on
+                    # without them.
+                    if not self._prepared:
+                        raise StoreUnavailable(str(exc).strip()) from exc
+                    self._prepared = False
+                    query, params = self._plain(query, params)
                 except psycopg2.Error as exc:
                     lost = self._cnx is not None and self._cnx.closed
                     self.close()
@@ -120,6 +142,17 @@ class RateStore:
                     if not (attempt == 1 and reused and lost):
                         raise StoreUnavailable(str(exc).strip()) from exc
         raise StoreUnavailable("no connection")  # not reached: the loop returns or raises
+
+    def _plain(self, query, params):
+        for n, name in PREPARED.items():
+            if query.startswith(f"EXECUTE {name} "):
+                return UPSERTS[n], params
+        return query, params
+
+    def _check_statement(self, n):
+        if self._prepared or self._cnx is None:
+            return f"EXECUTE {PREPARED[n]} ({', '.join(['%s'] * (1 + 5 * n))})"
+        return UPSERTS[n]
 
     def close(self):
         cnx, self._cnx = self._cnx, None
@@ -141,7 +174,7 @@ class RateStore:
         for key, limiter in checks:
             t, tau = limiter.interval_ns, limiter.tolerance_ns
             params += [key, t, tau, tau, t]
-        rows = self.execute(UPSERTS[len(checks)], params)
+        rows = self.execute(self._check_statement(len(checks)), params)
         for (_i, allowed, tat, seen, inserted), (key, limiter) in zip(rows, checks, strict=False):
             self.inserted += bool(inserted)
             retry = limiter.outcome(key, allowed, tat, seen, asked)

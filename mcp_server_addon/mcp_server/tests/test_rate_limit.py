@@ -140,6 +140,14 @@ class TestRateState(McpCase):
         self.assertIsNone(self.store.check([("test:reconnect", limiter)], now_ns=EPOCH))
         self.assertNotEqual(self.store.execute("SELECT pg_backend_pid()")[0][0], pid)
 
+    def test_lost_prepared_statements_fall_back(self):
+        """A pooler in front of PostgreSQL may lose what the connection prepared: checks go on."""
+        limiter = self.lib.SharedLimiter(10, max_refused=0)
+        self.assertIsNone(self.store.check([("test:prepared", limiter)], now_ns=EPOCH))
+        self.store.execute("DEALLOCATE ALL")
+        self.assertIsNone(self.store.check([("test:prepared", limiter)], now_ns=EPOCH))
+        self.assertEqual(self.row("test:prepared")[0], EPOCH + 2 * limiter.interval_ns)
+
     def test_unreachable_store_raises(self):
         store = RateStore("mcp_no_such_database")
         with self.assertRaises(StoreUnavailable):
