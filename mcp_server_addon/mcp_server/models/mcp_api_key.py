@@ -31,7 +31,6 @@ class McpApiKey(models.Model):
     )
     expiration_date = fields.Datetime("Expires On")
     rate_limit = fields.Integer(
-        "Rate Limit",
         help="Requests per minute this key may make, on top of its user's limit and never above it. "
         "0: the user's limit. Set by an MCP administrator.",
     )

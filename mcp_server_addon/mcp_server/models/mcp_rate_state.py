@@ -30,6 +30,7 @@ import psycopg2
 import psycopg2.errors
 from odoo import api, models
 from odoo.sql_db import connection_info_for
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -84,6 +85,12 @@ def _numbered(query):
 UPSERTS = {n: _upsert(n) for n in (1, 2)}
 #: The same statements prepared once per connection: the check then skips parsing and planning.
 PREPARED = {n: f"mcp_rate_check_{n}" for n in UPSERTS}
+#: What a new connection runs first: bounded waits, then the prepared checks.
+SESSION_SETUP = [
+    f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}",
+    f"SET lock_timeout = {STATEMENT_TIMEOUT_MS}",
+    *(f"PREPARE {name} AS {_numbered(UPSERTS[n])}" for n, name in PREPARED.items()),
+]
 
 
 class RateStore:
@@ -110,10 +117,8 @@ class RateStore:
             cnx = psycopg2.connect(**{**info, "application_name": name, "connect_timeout": 2})
             cnx.autocommit = True
             with cnx.cursor() as cr:
-                timeout = STATEMENT_TIMEOUT_MS
-                cr.execute(f"SET statement_timeout = {timeout}; SET lock_timeout = {timeout}")
-                for n, name in PREPARED.items():
-                    cr.execute(f"PREPARE {name} AS {_numbered(UPSERTS[n])}")
+                for statement in SESSION_SETUP:
+                    cr.execute(statement)
             self._cnx, self._pid, self._prepared = cnx, os.getpid(), True
         return self._cnx
 
@@ -159,8 +164,8 @@ class RateStore:
         if cnx is not None and self._pid == os.getpid():
             try:
                 cnx.close()
-            except psycopg2.Error:
-                pass
+            except psycopg2.Error as exc:
+                _logger.debug("MCP: closing the rate-limit connection failed: %s", exc)
 
     def check(self, checks, now_ns=None):
         """Count one request for each ``(key, limiter)`` in order, stopping at the first refusal.
@@ -220,14 +225,17 @@ class McpRateState(models.AbstractModel):
 
     def init(self):
         self.env.cr.execute(
-            f"""
-            CREATE UNLOGGED TABLE IF NOT EXISTS {TABLE} (
-                key varchar PRIMARY KEY,
-                tat bigint NOT NULL,
-                seen bigint NOT NULL,
-                allowed boolean NOT NULL
+            SQL(
+                """
+                CREATE UNLOGGED TABLE IF NOT EXISTS %s (
+                    key varchar PRIMARY KEY,
+                    tat bigint NOT NULL,
+                    seen bigint NOT NULL,
+                    allowed boolean NOT NULL
+                )
+                """,
+                SQL.identifier(TABLE),
             )
-            """
         )
 
     @api.model

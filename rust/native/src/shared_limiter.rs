@@ -54,13 +54,22 @@ impl SharedLimiter {
     /// Seconds ``key`` is still refused for at local time ``local_ns``, known without asking the
     /// store; ``None``: ask it.
     fn refused(&self, key: &str, local_ns: u64) -> Option<f64> {
-        self.refusals.refused(key, local_ns).map(|d| d.as_secs_f64())
+        self.refusals
+            .refused(key, local_ns)
+            .map(|d| d.as_secs_f64())
     }
 
     /// The decision from the store's answer (allowed, the key's ``tat`` and the store's ``now``):
     /// ``None`` when allowed, else the seconds until the next request would pass. A refusal is
     /// remembered from ``asked_ns``, the local time taken before the statement was sent.
-    fn outcome(&self, key: &str, allowed: bool, tat_ns: u64, now_ns: u64, asked_ns: u64) -> Option<f64> {
+    fn outcome(
+        &self,
+        key: &str,
+        allowed: bool,
+        tat_ns: u64,
+        now_ns: u64,
+        asked_ns: u64,
+    ) -> Option<f64> {
         let retry = self.gcra.outcome(allowed, tat_ns, now_ns)?;
         self.refusals.refuse(key, asked_ns, retry);
         Some(retry.as_secs_f64())
