@@ -31,12 +31,13 @@ IN_FLIGHT = 6
 
 SETUP = """
 import json
+from odoo.addons.mcp_server import compat
 ICP = env['ir.config_parameter'].sudo()
 out = {{}}
 for name in {names!r}:
     user = env['res.users'].with_context(no_reset_password=True).create(dict(
         name=name, login=name, password='rl-Secret-Passw0rd!',
-        group_ids=[(6, 0, [env.ref('base.group_user').id, env.ref('mcp_server.group_mcp_user').id])],
+        **{{compat.USER_GROUPS: [(6, 0, [env.ref('base.group_user').id, env.ref('mcp_server.group_mcp_user').id])]}},
     ))
     odoo_key = env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'rl', None)
     narrow = env['mcp.api.key'].with_user(user)._generate('rl narrow', user)
