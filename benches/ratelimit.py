@@ -46,13 +46,16 @@ def table():
     rows, size = store.execute(f"SELECT count(*), pg_total_relation_size('{TABLE}') FROM {TABLE}")[0]
     return rows, size
 
-def interleaved(cases, n):
-    samples = {name: [] for name in cases}
+def sample(cases, n, samples):
     for _ in range(n):
         for name, fn in cases.items():
             t0 = time.perf_counter()
             fn()
-            samples[name].append(time.perf_counter() - t0)
+            samples.setdefault(name, []).append(time.perf_counter() - t0)
+
+def interleaved(cases, n):
+    samples = {}
+    sample(cases, n, samples)
     return {name: statistics.median(s[n // 10:]) * 1e6 for name, s in samples.items()}
 
 # 1. the limiter
@@ -93,23 +96,31 @@ def gate():
     gw._mcp_rate_limit(p)
     gw._mcp_decide(p, 'res.partner', 'search_read')
 
-growth = {}
+# The key counts cannot share one table state, so they take turns over ROUNDS rounds (the model
+# counts, which can, are interleaved within each turn); medians over every sample of a case.
 SYNTHETIC = 'k:synthetic-%'
-for keys in (1, 1000, 100000):
-    store.execute(f"DELETE FROM {TABLE} WHERE key LIKE %s", [SYNTHETIC])
-    store.execute(
-        f"INSERT INTO {TABLE} SELECT 'k:synthetic-' || g || '/60', {DB_NOW} + 60000000000, {DB_NOW}, true"
-        f" FROM generate_series(0, %s) g", [keys - 2])
-    snaps = {models: snapshot_for(models, keys) for models in (1, 100, 1000)}
-    def case(snap):
-        def run():
-            Gateway._mcp_snapshot = lambda self: snap
-            gate()
-        return run
-    got = interleaved({f'{models} models, {keys} keys': case(s) for models, s in snaps.items()}, N)
-    Gateway._mcp_snapshot = original_snapshot
-    growth.update(got)
-    growth[f'state rows with {keys} keys'] = table()[0]
+ROUNDS = 4
+snaps = {(m, k): snapshot_for(m, k) for m in (1, 100, 1000) for k in (1, 1000, 100000)}
+def case(snap):
+    def run():
+        Gateway._mcp_snapshot = lambda self: snap
+        gate()
+    return run
+samples, rows_seen = {}, {}
+for _ in range(ROUNDS):
+    for keys in (1, 1000, 100000):
+        store.execute(f"DELETE FROM {TABLE} WHERE key LIKE %s", [SYNTHETIC])
+        store.execute(
+            f"INSERT INTO {TABLE} SELECT 'k:synthetic-' || g || '/60', {DB_NOW} + 600000000000,"
+            f" {DB_NOW}, true FROM generate_series(0, %s) g", [keys - 2])
+        store.execute(f"ANALYZE {TABLE}")
+        cases = {f'{m} models, {keys} keys': case(snaps[m, keys]) for m in (1, 100, 1000)}
+        sample(cases, N // ROUNDS + N // 10, samples)
+        Gateway._mcp_snapshot = original_snapshot
+        rows_seen[keys] = table()[0]
+growth = {name: statistics.median(s) * 1e6 for name, s in samples.items()}
+for keys, rows in rows_seen.items():
+    growth[f'state rows with {keys} keys'] = rows
 store.execute(f"DELETE FROM {TABLE} WHERE key LIKE %s", [SYNTHETIC])
 
 env.cr.rollback()
