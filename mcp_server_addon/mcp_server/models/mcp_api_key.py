@@ -31,8 +31,8 @@ class McpApiKey(models.Model):
     )
     expiration_date = fields.Datetime("Expires On")
     rate_limit = fields.Integer(
-        help="Requests per minute this key may make, on top of its user's limit and never above it. "
-        "0: the user's limit. Set by an MCP administrator.",
+        help="Requests per minute this key may make, never above its user's limit (which keeps "
+        "applying). 0: its user's limit. Set by an MCP administrator.",
     )
     last_used = fields.Datetime(readonly=True)
     active = fields.Boolean(default=True, help="Uncheck to revoke the key.")

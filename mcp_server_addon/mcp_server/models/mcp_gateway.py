@@ -198,9 +198,8 @@ class McpGateway(models.AbstractModel):
         by every worker and host. While the shared state is unavailable, nothing is written."""
         try:
             return self._mcp_rate_check([(f"ip:{ip_address}", AUTH_FAILURE_LOG_LIMIT)]) is None
-        except StoreUnavailable as exc:
-            _logger.warning("MCP: audit rows of failed authentications skipped: %s", exc)
-            return False
+        except StoreUnavailable:
+            return False  # the store has warned
 
     @api.model
     def _mcp_check_enabled(self):
@@ -387,8 +386,7 @@ class McpGateway(models.AbstractModel):
             return
         try:
             retry_after = self._mcp_rate_check(checks)
-        except StoreUnavailable as exc:
-            _logger.warning("MCP: request refused, the rate-limit state is unavailable: %s", exc)
+        except StoreUnavailable:  # the store has warned
             raise McpError(503, RATE_STORE_UNAVAILABLE, "error", retry_after=1.0) from None
         if retry_after is not None:
             raise McpError(

@@ -42,6 +42,9 @@ MAX_ADDRESS_ROWS = 100_000
 ADDRESS_PREFIX = "ip:"
 #: How long a check may wait for the store before the request is refused (milliseconds).
 STATEMENT_TIMEOUT_MS = 2_000
+#: Seconds between two warnings of a worker that the store is unavailable (one per request would
+#: flood the server log exactly when it matters).
+WARN_INTERVAL = 10.0
 
 #: The database's clock in nanoseconds (``extract`` is exact numeric from PostgreSQL 14 on).
 DB_NOW = "(extract(epoch FROM clock_timestamp()) * 1000000000)::bigint"
@@ -105,6 +108,7 @@ class RateStore:
         self._pid = None
         self._prepared = False
         self.inserted = 0
+        self._warned_at = None
         #: Statements sent, for benchmarks (the store's connection is not the request's cursor).
         self.statements = 0
 
@@ -145,8 +149,20 @@ class RateStore:
                     # A connection that died while idle (a restart, an idle timeout) is opened
                     # again once; anything else is the store being unavailable.
                     if not (attempt == 1 and reused and lost):
+                        self._warn(exc)
                         raise StoreUnavailable(str(exc).strip()) from exc
         raise StoreUnavailable("no connection")  # not reached: the loop returns or raises
+
+    def _warn(self, exc):
+        now = time.monotonic()
+        if self._warned_at is None or now - self._warned_at >= WARN_INTERVAL:
+            self._warned_at = now
+            _logger.warning(
+                "MCP: the shared rate-limit state of %s is unavailable (rate-limited requests get 503, "
+                "failed-authentication audit rows are skipped): %s",
+                self.dbname,
+                str(exc).strip(),
+            )
 
     def _plain(self, query, params):
         for n, name in PREPARED.items():
