@@ -109,11 +109,14 @@ def case(snap):
 samples, rows_seen = {}, {}
 for _ in range(ROUNDS):
     for keys in (1, 1000, 100000):
-        store.execute(f"DELETE FROM {TABLE} WHERE key LIKE %s", [SYNTHETIC])
-        store.execute(
+        # bulk setup on the shell's own cursor (the store's connection keeps its 2 s timeout)
+        env.cr.execute(f"DELETE FROM {TABLE} WHERE key LIKE %s", [SYNTHETIC])
+        env.cr.execute(
             f"INSERT INTO {TABLE} SELECT 'k:synthetic-' || g || '/60', {DB_NOW} + 600000000000,"
             f" {DB_NOW}, true FROM generate_series(0, %s) g", [keys - 2])
-        store.execute(f"ANALYZE {TABLE}")
+        env.cr.commit()
+        env.cr.execute(f"ANALYZE {TABLE}")
+        env.cr.commit()
         cases = {f'{m} models, {keys} keys': case(snaps[m, keys]) for m in (1, 100, 1000)}
         sample(cases, N // ROUNDS + N // 10, samples)
         Gateway._mcp_snapshot = original_snapshot
@@ -121,9 +124,8 @@ for _ in range(ROUNDS):
 growth = {name: statistics.median(s) * 1e6 for name, s in samples.items()}
 for keys, rows in rows_seen.items():
     growth[f'state rows with {keys} keys'] = rows
-store.execute(f"DELETE FROM {TABLE} WHERE key LIKE %s", [SYNTHETIC])
-
-env.cr.rollback()
+env.cr.execute(f"DELETE FROM {TABLE} WHERE key LIKE %s", [SYNTHETIC])
+env.cr.commit()
 print('BENCH_RATELIMIT ' + json.dumps({'limiter_us': limiter, 'gate_growth_us': growth}))
 """
 
