@@ -13,8 +13,9 @@ a request, how the gate's cost grows with the deployment, and what a flood leave
    distinct address (the worst case: each gets an audit-throttle row of its own), through the store
    function the audit log asks (``_mcp_log_allowed``), the first ``FLOOD_KEYS`` of them with a
    distinct bad MCP key through ``_mcp_check_key`` (which keeps nothing of a bad key); worker memory
-   (VmRSS) before and after, and the rows and size of ``mcp_rate_state`` at the end and at their
-   largest (sampled every 50,000).
+   (VmRSS) before and after, and the rows and size of ``mcp_rate_state`` at the end, at their
+   largest (sampled every 50,000) and after a plain ``VACUUM``. The shell ends its transaction every
+   1,000 failures, as requests do, so that no long transaction holds back autovacuum.
 
 ``SCRIPT`` needs ``UID``, ``MCP_KEY`` and ``N`` (samples per case) defined before it;
 ``FLOOD_SCRIPT`` needs ``FLOOD`` and ``FLOOD_KEYS``.
@@ -132,7 +133,7 @@ print('BENCH_RATELIMIT ' + json.dumps({'limiter_us': limiter, 'gate_growth_us': 
 FLOOD_SCRIPT = r"""
 import json, time
 import odoo_mcp_native
-from odoo.addons.mcp_server.models.mcp_rate_state import TABLE
+from odoo.addons.mcp_server.models.mcp_rate_state import STATEMENT_TIMEOUT_MS, TABLE
 
 gw = env['mcp.gateway'].sudo()
 env['ir.config_parameter'].sudo().set_param('mcp_server.enable_rate_limiting', 'True')
@@ -159,11 +160,17 @@ for i in range(FLOOD):
     if i < FLOOD_KEYS:
         assert gw._mcp_check_key(odoo_mcp_native.keys.generate()) is None  # well formed, unknown
     gw._mcp_log_allowed(f'10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}-{i >> 24}')
+    if i % 1000 == 999:
+        env.cr.rollback()  # requests end their transactions: none holds back vacuum
     if i % 50000 == 49999:
         rows, size = table()
         peak_rows, peak_size = max(peak_rows, rows), max(peak_size, size)
 flood_seconds = time.perf_counter() - t0
 rows_after, size_after = table()
+store.execute("SET statement_timeout = 0")
+store.execute(f"VACUUM {TABLE}")
+store.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
+_rows, size_vacuumed = table()
 flood = {
     'bad_keys': FLOOD,
     'checked_keys': FLOOD_KEYS,
@@ -177,6 +184,7 @@ flood = {
     'table_bytes_before': size_before,
     'table_bytes_after': size_after,
     'table_bytes_peak': max(peak_size, size_after),
+    'table_bytes_after_vacuum': size_vacuumed,
     'credential_cache_entries': len(gw._mcp_snapshot().credentials),
 }
 env.cr.rollback()

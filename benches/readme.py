@@ -141,7 +141,8 @@ def _rate_limit(got: dict | None) -> list[str]:
         f"({f['us_per_bad_key']:.0f} µs each): worker memory {f['rss_kib_before'] / 1024:.1f} → "
         f"{f['rss_kib_after'] / 1024:.1f} MiB; shared state {f['rows_before']:,} → {f['rows_after']:,} "
         f"rows (at most {f['rows_peak']:,} on the way), {f['table_bytes_before'] / 1024:.0f} → "
-        f"{f['table_bytes_after'] / 1024:.0f} KiB (at most {f['table_bytes_peak'] / 1024:.0f} KiB); "
+        f"{f['table_bytes_after'] / 1024:.0f} KiB (at most {f['table_bytes_peak'] / 1024:.0f} KiB, "
+        f"{f.get('table_bytes_after_vacuum', 0) / 1024:.0f} KiB after a `VACUUM`); "
         f"verified-credential cache: {f['credential_cache_entries']:,} entries.",
     ]
     return lines
