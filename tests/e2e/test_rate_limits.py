@@ -35,9 +35,9 @@ from odoo.addons.mcp_server import compat
 ICP = env['ir.config_parameter'].sudo()
 out = {{}}
 for name in {names!r}:
+    groups = [env.ref('base.group_user').id, env.ref('mcp_server.group_mcp_user').id]
     user = env['res.users'].with_context(no_reset_password=True).create(dict(
-        name=name, login=name, password='rl-Secret-Passw0rd!',
-        **{{compat.USER_GROUPS: [(6, 0, [env.ref('base.group_user').id, env.ref('mcp_server.group_mcp_user').id])]}},
+        name=name, login=name, password='rl-Secret-Passw0rd!', **{{compat.USER_GROUPS: [(6, 0, groups)]}},
     ))
     odoo_key = env['res.users.apikeys'].with_user(user).sudo()._generate(None, 'rl', None)
     narrow = env['mcp.api.key'].with_user(user)._generate('rl narrow', user)
