@@ -155,6 +155,7 @@ gw._mcp_check_key(odoo_mcp_native.keys.generate())  # warm
 store.gc()
 rss_before, (rows_before, size_before) = rss_kib(), table()
 peak_rows = peak_size = 0
+series = []
 t0 = time.perf_counter()
 for i in range(FLOOD):
     if i < FLOOD_KEYS:
@@ -165,6 +166,7 @@ for i in range(FLOOD):
     if i % 50000 == 49999:
         rows, size = table()
         peak_rows, peak_size = max(peak_rows, rows), max(peak_size, size)
+        series.append((i + 1, rows, size, rss_kib()))
 flood_seconds = time.perf_counter() - t0
 rows_after, size_after = table()
 store.execute("SET statement_timeout = 0")
@@ -185,6 +187,7 @@ flood = {
     'table_bytes_after': size_after,
     'table_bytes_peak': max(peak_size, size_after),
     'table_bytes_after_vacuum': size_vacuumed,
+    'series': series,  # (failures so far, rows, table bytes, worker KiB) every 50,000
     'credential_cache_entries': len(gw._mcp_snapshot().credentials),
 }
 env.cr.rollback()
