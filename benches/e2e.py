@@ -12,7 +12,9 @@ rounds: requests per second, p50 and p99 latency, the ratio of each MCP variant 
 variant of the same call and concurrency, and the Server-Timing breakdown of the MCP path.
 
 Environment: BENCH_SECONDS (one slice, default 1.5), BENCH_ROUNDS (default 5), BENCH_ROWS (default
-5000), BENCH_AB_PAIRS (Server-Timing on/off pairs, default 4), BENCH_MODES (default
+5000), BENCH_AB_PAIRS (Server-Timing on/off pairs, default 4), BENCH_FLOOD and BENCH_FLOOD_KEYS
+(failed authentications and bad keys of the flood of ``benches/ratelimit.py``, default 1,000,000
+and 100,000), BENCH_MODES (default
 ``threaded,prefork``), BENCH_QUICK=1 (short slices, one round: for iterating, not for quoting).
 Benchmarks never gate CI.
 """
@@ -37,6 +39,8 @@ from pathlib import Path
 
 from benches.gate import SCRIPT as GATE_SCRIPT
 from benches.procstat import wait_idle
+from benches.ratelimit import FLOOD_SCRIPT
+from benches.ratelimit import SCRIPT as RATELIMIT_SCRIPT
 from tests.harness import odoo_env as harness
 from tests.harness.odoo_env import (
     REPO,
@@ -481,6 +485,40 @@ def run_gate(odoo, pg, db, data_dir, creds: dict, n: int) -> dict:
     return json.loads(found.group(1))
 
 
+def run_ratelimit(odoo, pg, db, data_dir, creds: dict, n: int, flood: int, flood_keys: int) -> dict:
+    head = f"UID = {creds['uid']}\nMCP_KEY = {creds['mcp_key']!r}\nN = {n}\n"
+    out = odoo_shell(odoo, pg, db, data_dir, head + RATELIMIT_SCRIPT)
+    found = re.search(r"^BENCH_RATELIMIT (.*)$", out, re.MULTILINE)
+    if not found:
+        raise SystemExit(f"the rate-limit script printed nothing:\n{out[-3000:]}")
+    got = json.loads(found.group(1))
+    head = f"FLOOD = {flood}\nFLOOD_KEYS = {flood_keys}\n"
+    out = odoo_shell(odoo, pg, db, data_dir, head + FLOOD_SCRIPT, timeout=3600)
+    found = re.search(r"^BENCH_FLOOD (.*)$", out, re.MULTILINE)
+    if not found:
+        raise SystemExit(f"the flood script printed nothing:\n{out[-3000:]}")
+    got["flood"] = json.loads(found.group(1))
+    return got
+
+
+def print_ratelimit(got: dict) -> None:
+    print("e2e: the shared rate limit in process (median us per call, interleaved):")
+    for name, us in got["limiter_us"].items():
+        print(f"  {name:<62}{us:>9.1f} us")
+    print("e2e: the gate per request as the deployment grows (median us):")
+    for name, value in got["gate_growth_us"].items():
+        unit = "rows" if name.startswith("state rows") else "us"
+        print(f"  {name:<62}{value:>9.1f} {unit}")
+    f = got["flood"]
+    print(
+        f"e2e: flood of {f['bad_keys']:,} failed authentications from as many addresses "
+        f"({f['checked_keys']:,} distinct bad keys) in {f['seconds']} s: "
+        f"worker RSS {f['rss_kib_before']:,} -> {f['rss_kib_after']:,} KiB; state rows "
+        f"{f['rows_before']:,} -> {f['rows_after']:,} (peak {f['rows_peak']:,}), table "
+        f"{f['table_bytes_before']:,} -> {f['table_bytes_after']:,} bytes (peak {f['table_bytes_peak']:,})"
+    )
+
+
 def _warnings(log_path: Path) -> list[str]:
     try:
         text = log_path.read_text(errors="replace")
@@ -584,6 +622,12 @@ def main(argv: list[str] | None = None) -> dict | None:
             print("e2e: the gate in process (median us, SQL queries; fresh record cache, warm caches):")
             for step, got in gate.items():
                 print(f"  {step:<62}{got['us']:>9.1f} us{got['queries']:>4.0f} q")
+            flood = int(env_float("BENCH_FLOOD", 20_000 if quick else 1_000_000))
+            flood_keys = min(flood, int(env_float("BENCH_FLOOD_KEYS", 100_000)))
+            rate_limit = run_ratelimit(
+                odoo, pg, db, data_dir, creds, 300 if quick else 2000, flood, flood_keys
+            )
+            print_ratelimit(rate_limit)
             cfg["pythonpath"], shim_note = gevent_shim(odoo)
             print(f"e2e: {shim_note}")
             modes = {}
@@ -608,6 +652,7 @@ def main(argv: list[str] | None = None) -> dict | None:
             shim_note,
         ],
         "gate_in_process": gate,
+        "rate_limit": rate_limit,
         "modes": modes,
     }
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -82,6 +82,7 @@ def render(result: dict) -> str:
             "|---|--:|--:|",
         ]
         lines += [f"| {step} | {got['us']:.1f} | {got['queries']:.0f} |" for step, got in gate.items()]
+    lines += _rate_limit(result.get("rate_limit"))
     costs = [
         f"{name}: {ab['rps_ratio_on_off']:.3f}"
         for got in result["modes"].values()
@@ -94,6 +95,57 @@ def render(result: dict) -> str:
             "Cost of `Server-Timing` itself (rps with it on / off, paired): " + "; ".join(costs) + ".",
         ]
     return "\n".join(lines)
+
+
+def _rate_limit(got: dict | None) -> list[str]:
+    """The shared rate limit's tables (``benches/ratelimit.py``), when the run has them."""
+    if not got:
+        return []
+    limiter = got["limiter_us"]
+    lines = [
+        "",
+        "The shared rate limit in process (`benches/ratelimit.py`; median µs per call, interleaved): one "
+        "check of the limit every worker and host shares, beside the per-process limiter it replaces, "
+        "and the gate's rate step with rate limiting off and on:",
+        "",
+        "| step | µs |",
+        "|---|--:|",
+    ]
+    lines += [f"| {name} | {us:.1f} |" for name, us in limiter.items()]
+    growth = got["gate_growth_us"]
+    models = sorted({int(k.split()[0]) for k in growth if k.endswith(" keys") and "models" in k})
+    keys = sorted({int(k.split(", ")[1].split()[0]) for k in growth if "models" in k})
+    base = growth.get(f"{models[0]} models, {keys[0]} keys") if models and keys else None
+    lines += [
+        "",
+        "The gate per request (auth with a warm credential cache, member, rate, decide; median µs, and "
+        "the ratio to 1 model and 1 key) as the deployment grows: enabled models are permission-matrix "
+        "rows, keys are verified-credential cache entries, per-key limits and live rows of the shared "
+        "rate state:",
+        "",
+        "| enabled models | " + " | ".join(f"{k:,} keys" for k in keys) + " |",
+        "|--:|" + "--:|" * len(keys),
+    ]
+    for m in models:
+        cells = []
+        for k in keys:
+            us = growth.get(f"{m} models, {k} keys")
+            ratio = f" ({us / base:.2f})" if us and base else ""
+            cells.append(f"{_num(us, '.1f')}{ratio}")
+        lines.append(f"| {m:,} | " + " | ".join(cells) + " |")
+    f = got["flood"]
+    lines += [
+        "",
+        f"A flood of {f['bad_keys']:,} failed authentications, each from a distinct address (the first "
+        f"{f['checked_keys']:,} with a distinct bad MCP key), in one worker "
+        f"({f['us_per_bad_key']:.0f} µs each): worker memory {f['rss_kib_before'] / 1024:.1f} → "
+        f"{f['rss_kib_after'] / 1024:.1f} MiB; shared state {f['rows_before']:,} → {f['rows_after']:,} "
+        f"rows (at most {f['rows_peak']:,} on the way), {f['table_bytes_before'] / 1024:.0f} → "
+        f"{f['table_bytes_after'] / 1024:.0f} KiB (at most {f['table_bytes_peak'] / 1024:.0f} KiB, "
+        f"{f.get('table_bytes_after_vacuum', 0) / 1024:.0f} KiB after a `VACUUM`); "
+        f"verified-credential cache: {f['credential_cache_entries']:,} entries.",
+    ]
+    return lines
 
 
 def rewrite(readme: str, table: str, start_marker: str = START, end_marker: str = END) -> str:

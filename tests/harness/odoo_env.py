@@ -339,7 +339,7 @@ def run_odoo(
         )
 
 
-def odoo_shell(odoo: Odoo, pg: PgCluster, db: str, data_dir: Path, script: str) -> str:
+def odoo_shell(odoo: Odoo, pg: PgCluster, db: str, data_dir: Path, script: str, timeout: float = 600) -> str:
     """Run ``script`` in ``odoo-bin shell`` (committed at the end) and return what it printed."""
     cmd = [
         *odoo_args(odoo, pg, db, data_dir)[:2],
@@ -350,7 +350,7 @@ def odoo_shell(odoo: Odoo, pg: PgCluster, db: str, data_dir: Path, script: str) 
     ]
     full = script + "\nenv.cr.commit()\n"
     out = subprocess.run(
-        cmd, input=full, env=odoo_env(), capture_output=True, text=True, check=False, timeout=600
+        cmd, input=full, env=odoo_env(), capture_output=True, text=True, check=False, timeout=timeout
     )
     if out.returncode != 0:
         raise RuntimeError(f"odoo shell failed ({out.returncode}):\n{out.stderr[-4000:]}")

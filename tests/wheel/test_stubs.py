@@ -23,6 +23,7 @@ def test_package_surface():
 
     for name in (
         "RateLimiter",
+        "SharedLimiter",
         "PermissionMatrix",
         "Scope",
         "CredentialCache",

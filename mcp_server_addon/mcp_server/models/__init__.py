@@ -10,6 +10,7 @@ from . import (
     mcp_gateway_tools,
     mcp_log,
     mcp_log_latency,
+    mcp_rate_state,
     res_config_settings,
     res_users,
     res_users_apikeys,

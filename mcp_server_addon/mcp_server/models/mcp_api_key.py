@@ -30,6 +30,10 @@ class McpApiKey(models.Model):
         "(R read, W write, C create, D delete, * any enabled model). Empty: the user's full MCP rights."
     )
     expiration_date = fields.Datetime("Expires On")
+    rate_limit = fields.Integer(
+        help="Requests per minute this key may make, never above its user's limit (which keeps "
+        "applying). 0: its user's limit. Set by an MCP administrator.",
+    )
     last_used = fields.Datetime(readonly=True)
     active = fields.Boolean(default=True, help="Uncheck to revoke the key.")
     state = fields.Selection(
@@ -70,6 +74,21 @@ class McpApiKey(models.Model):
                     lib.Scope.parse(key.scope)
                 except ValueError as exc:
                     raise ValidationError(self.env._("Invalid scope: %s", exc)) from exc
+
+    @api.constrains("rate_limit")
+    def _check_rate_limit(self):
+        user_limit = self.env["mcp.gateway"]._mcp_read_settings()["request_limit"]
+        for key in self:
+            if key.rate_limit < 0:
+                raise ValidationError(self.env._("A key's rate limit cannot be negative (0: its user's)."))
+            if user_limit and key.rate_limit > user_limit:
+                raise ValidationError(
+                    self.env._(
+                        "A key's rate limit (%(key)s per minute) cannot be above its user's (%(user)s).",
+                        key=key.rate_limit,
+                        user=user_limit,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -9,7 +9,7 @@ in this worker or, through Odoo's cache signalling, in another one) makes the ne
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from odoo import api, models, tools
@@ -18,6 +18,7 @@ from odoo.service.model import retrying
 
 from .. import compat, native
 from . import mcp_reach
+from .mcp_rate_state import StoreUnavailable
 
 _logger = logging.getLogger(__name__)
 
@@ -34,6 +35,10 @@ DEFAULT_RETENTION_DAYS = 30
 AUTH_FAILURE_LOG_LIMIT = 10
 #: Context key of calls made through MCP: who made them and how, for the chatter's "via MCP".
 MCP_VIA = "mcp_via"
+#: What a request gets while the shared rate-limit state cannot be reached.
+RATE_STORE_UNAVAILABLE = (
+    "Rate limit unavailable: the shared rate-limit state cannot be reached. Try again shortly."
+)
 #: Seconds between two records of a key's last use.
 KEY_TOUCH_INTERVAL = 60.0
 
@@ -70,6 +75,7 @@ class Snapshot:
     matrix: object
     credentials: object
     field_rules: dict  # model -> (fields never read, fields never written)
+    key_limits: dict = field(default_factory=dict)  # MCP key id -> its own requests per minute
 
 
 def _parse_bool(value, default):
@@ -146,35 +152,56 @@ class McpGateway(models.AbstractModel):
             matrix=lib.PermissionMatrix(rows, runtime["generation"]),
             credentials=lib.CredentialCache(),
             field_rules=enabled_models._mcp_field_rules(),
+            key_limits=self._mcp_key_limits(),
         )
 
     @api.model
+    def _mcp_key_limits(self):
+        """The MCP keys that carry a rate limit of their own (few: most keep their user's)."""
+        self.env["mcp.api.key"].flush_model(["rate_limit"])
+        self.env.cr.execute("SELECT id, rate_limit FROM mcp_api_key WHERE rate_limit > 0")
+        return dict(self.env.cr.fetchall())
+
+    @api.model
     def _mcp_runtime(self):
-        """State that outlives a snapshot: the rate limiters. One set per registry (database)."""
+        """State that outlives a snapshot: the rate limits' arithmetic per limit and this worker's
+        connection to their shared state (``rate_store``). One set per registry (database)."""
         runtime = self.env.registry.__dict__.get("_mcp_runtime")
         if runtime is None:
             runtime = self.env.registry.__dict__.setdefault(
-                "_mcp_runtime", {"generation": 0, "limiters": {}, "log_limiter": None, "touched": {}}
+                "_mcp_runtime", {"generation": 0, "limiters": {}, "touched": {}}
             )
         return runtime
 
     @api.model
     def _mcp_limiter(self, limit):
+        """The native arithmetic of ``limit`` requests per minute (with this worker's record of the
+        keys the shared state refused, and until when)."""
         limiters = self._mcp_runtime()["limiters"]
         limiter = limiters.get(limit)
         if limiter is None:
-            limiters.clear()  # the limit changed: start afresh with the new quota
-            limiter = limiters.setdefault(limit, self._mcp_native().RateLimiter(limit))
+            if len(limiters) > 64:
+                limiters.clear()  # limits no longer in use: only local refusals are forgotten
+            limiter = limiters.setdefault(limit, self._mcp_native().SharedLimiter(limit))
         return limiter
 
     @api.model
+    def _mcp_rate_check(self, checks):
+        """Count one request against each ``(key, limit)`` of ``checks`` in the state every worker
+        and host shares: ``None`` when all passed, else the first refusal's retry-after. Raises
+        :class:`~.mcp_rate_state.StoreUnavailable`. The limit is part of the key, so a changed
+        limit starts afresh (as a new quota should)."""
+        store = self.env["mcp.rate.state"]._mcp_store()
+        return store.check([(f"{key}/{limit}", self._mcp_limiter(limit)) for key, limit in checks])
+
+    @api.model
     def _mcp_log_allowed(self, ip_address):
-        """Throttle of ``auth_failure`` rows per address, so a flood cannot fill the log."""
-        runtime = self._mcp_runtime()
-        limiter = runtime["log_limiter"]
-        if limiter is None:
-            limiter = runtime["log_limiter"] = self._mcp_native().RateLimiter(AUTH_FAILURE_LOG_LIMIT)
-        return limiter.check(f"ip:{ip_address}") is None
+        """Throttle of ``auth_failure`` rows per address, so a flood cannot fill the log; shared
+        by every worker and host. While the shared state is unavailable, nothing is written."""
+        try:
+            return self._mcp_rate_check([(f"ip:{ip_address}", AUTH_FAILURE_LOG_LIMIT)]) is None
+        except StoreUnavailable:
+            return False  # the store has warned
 
     @api.model
     def _mcp_check_enabled(self):
@@ -343,13 +370,26 @@ class McpGateway(models.AbstractModel):
 
     @api.model
     def _mcp_rate_limit(self, principal):
+        """The MCP key's limit (its own, never above its user's), then the user's, exact across
+        every worker and host of the database: one statement on the shared state. The narrower
+        limit comes first, so that what it refuses does not spend the user's other keys' share."""
         snapshot = self._mcp_snapshot()
-        if not snapshot.rate_limiting or not snapshot.request_limit:
+        if not snapshot.rate_limiting:
             return
-        limiter = self._mcp_limiter(snapshot.request_limit)
-        retry_after = limiter.check(f"u:{principal.uid}")
-        if retry_after is None and principal.key_id:
-            retry_after = limiter.check(f"k:{principal.key_id}")
+        user_limit = snapshot.request_limit
+        checks = []
+        if principal.key_id:
+            key_limit = snapshot.key_limits.get(principal.key_id) or user_limit
+            if key_limit:
+                checks.append((f"k:{principal.key_id}", min(key_limit, user_limit or key_limit)))
+        if user_limit:
+            checks.append((f"u:{principal.uid}", user_limit))
+        if not checks:
+            return
+        try:
+            retry_after = self._mcp_rate_check(checks)
+        except StoreUnavailable:  # the store has warned
+            raise McpError(503, RATE_STORE_UNAVAILABLE, "error", retry_after=1.0) from None
         if retry_after is not None:
             raise McpError(
                 429, "Too many requests. Rate limit exceeded.", "rate_limit", retry_after=retry_after

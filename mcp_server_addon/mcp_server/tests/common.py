@@ -48,8 +48,9 @@ class McpCase(HttpCase):
         # the gate's snapshot and user states are ormcached: a previous test's rolled-back data
         # must not linger there
         self.env.registry.clear_cache(*{"default", compat.USER_CACHE})
-        # rate limiters (requests, audit-row throttle) live per registry: start each test afresh
+        # rate limits (requests, audit-row throttle): a fresh runtime and no shared state
         self.env.registry.__dict__.pop("_mcp_runtime", None)
+        self.env["mcp.rate.state"]._mcp_store().execute("DELETE FROM mcp_rate_state")
 
     @classmethod
     def new_odoo_key(cls, user, expiration_date=None):

@@ -5,6 +5,7 @@
 
 pub mod cache;
 mod evict;
+pub mod gcra;
 pub mod json;
 pub mod keys;
 pub mod perms;

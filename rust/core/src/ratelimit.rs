@@ -31,12 +31,15 @@ use std::time::Duration;
 pub enum RateLimitError {
     /// `max_keys` must be at least 1.
     ZeroMaxKeys,
+    /// A limit kept outside the process must be at least one request per minute.
+    ZeroLimit,
 }
 
 impl fmt::Display for RateLimitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ZeroMaxKeys => f.write_str("max_keys must be at least 1"),
+            Self::ZeroLimit => f.write_str("limit_per_minute must be at least 1"),
         }
     }
 }

@@ -10,6 +10,7 @@ mod json;
 mod keys;
 mod limiter;
 mod perms;
+mod shared_limiter;
 mod xmlrpc;
 
 #[pymodule(gil_used = false)]
@@ -20,6 +21,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     cache::register(m)?;
     limiter::register(m)?;
     perms::register(m)?;
+    shared_limiter::register(m)?;
     xmlrpc::register(m)?;
     json::register(m)?;
     Ok(())
