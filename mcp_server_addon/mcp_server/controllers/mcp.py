@@ -361,6 +361,10 @@ class McpExchange:
                 if exc.event_type:
                     self.audit.add(exc.event_type, error_code=f"E{exc.status}", error_message=exc.message)
                 raise RpcError(exc.status, exc.message) from None
+        if method == "prompts/list":  # no prompts: the client's own prompts are its users'
+            return self.listing({"prompts": []})
+        if method == "prompts/get":
+            raise RpcError(INVALID_PARAMS, f"Prompt not found: {params.get('name')}")
         if method == "initialize":
             raise RpcError(
                 METHOD_NOT_FOUND,
@@ -377,7 +381,7 @@ class McpExchange:
         return result
 
     def capabilities(self):
-        return {"tools": {"listChanged": False}, "resources": {}}
+        return {"tools": {"listChanged": False}, "resources": {}, "prompts": {"listChanged": False}}
 
     def server_info(self):
         return {"name": "odoo-mcp-server", "title": "Odoo MCP Server", "version": mcp_version()}

@@ -176,9 +176,12 @@ class TestMcpProtocol(McpHttpCase):
         # unknown method: 404 -32601 in the modern era, 200 in the legacy one
         self.rpc_error(self.modern("nope/nothing"), 404, -32601)
         self.rpc_error(self.legacy("nope/nothing"), 200, -32601)
-        # 2026-07-28 removed ping; no prompts are declared, so prompts/* are unknown too
+        # 2026-07-28 removed ping
         self.rpc_error(self.modern("ping"), 404, -32601)
-        self.rpc_error(self.modern("prompts/list"), 404, -32601)
+        # prompts are declared, and there are none
+        prompts = self.result(self.modern("prompts/list"))
+        self.assertEqual((prompts["prompts"], prompts["cacheScope"]), ([], "private"))
+        self.rpc_error(self.modern("prompts/get", {"name": "x"}), 400, -32602, "Prompt not found")
 
     def test_http_rules(self):
         headers = {"X-Odoo-Database": self.env.cr.dbname}
