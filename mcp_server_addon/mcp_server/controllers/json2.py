@@ -7,7 +7,6 @@ own parameters), the result as JSON, errors as an HTTP status with Odoo's error 
 ``message``, ``arguments``, ``context``, ``debug``) and an empty ``debug``. :func:`refusal_response`
 is the one mapping of the gate's refusals onto it."""
 
-import json
 import logging
 import re
 
@@ -31,7 +30,7 @@ from .common import (
     require_database,
     retry_after_headers,
 )
-from .jsonrpc import MAX_JSONRPC_BODY, result_default
+from .jsonrpc import MAX_JSONRPC_BODY, json_body, json_bytes
 
 _logger = logging.getLogger(__name__)
 
@@ -42,7 +41,7 @@ INVALID_KEY = "Invalid API key."
 
 
 def json_response(body, status=200, headers=()):
-    payload = json.dumps(body, ensure_ascii=False, default=result_default)
+    payload = json_bytes(body)
     return request.make_response(
         payload, headers=[("Content-Type", "application/json; charset=utf-8"), *headers], status=status
     )
@@ -147,7 +146,7 @@ class Json2Call:
         if (httprequest.mimetype or "").lower() != "application/json":
             raise McpError(415, "Send the arguments as application/json.", "error")
         try:
-            body = json.loads(data)
+            body = json_body(data)
         except ValueError as exc:
             raise services.bad_request(f"could not parse the body as json: {exc}") from None
         if not isinstance(body, dict):

@@ -50,6 +50,20 @@ def odoo_error(exc):
     return {"code": compat.JSONRPC_ERROR_CODE, "message": "Odoo Server Error", "data": odoo_error_data(exc)}
 
 
+def json_bytes(body):
+    """``body`` as compact JSON, by the native codec (Odoo's types through ``result_default``); by
+    Python's ``json`` only to say that the native module is missing."""
+    lib = native.get()
+    if lib is None:
+        return json.dumps(body, ensure_ascii=False, default=result_default).encode()
+    return lib.json.dumps(body, default=result_default)
+
+
+def json_body(data):
+    """The decoded JSON of a request body, by the native codec; ``ValueError`` when it is not JSON."""
+    return native.get().json.loads(data)
+
+
 def result_default(value):
     """Types Odoo returns that JSON does not know: recordsets become ids, the rest as Odoo does."""
     if isinstance(value, BaseModel):
@@ -83,7 +97,7 @@ class JsonRpcCall:
             body["error"] = error
         elif result is not None:  # as Odoo: a None result is no "result" member
             body["result"] = result
-        payload = json.dumps(body, ensure_ascii=False, default=result_default)
+        payload = json_bytes(body)
         return request.make_response(
             payload,
             headers=[("Content-Type", "application/json; charset=utf-8"), *headers],
@@ -141,7 +155,7 @@ class JsonRpcCall:
         if length is not None and length > MAX_JSONRPC_BODY:
             raise McpError(413, f"Request body too large: more than {MAX_JSONRPC_BODY} bytes.", "error")
         try:
-            body = json.loads(httprequest.get_data(parse_form_data=False) or b"null")
+            body = json_body(httprequest.get_data(parse_form_data=False) or b"null")
         except ValueError:
             raise services.bad_request("Invalid JSON data.") from None
         if not isinstance(body, dict):
