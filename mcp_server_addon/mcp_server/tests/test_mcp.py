@@ -48,7 +48,7 @@ class McpHttpCase(McpCase):
             },
         )
         all_headers = {"MCP-Protocol-Version": version, "Mcp-Method": method}
-        if method == "tools/call":
+        if method in ("tools/call", "prompts/get"):
             all_headers["Mcp-Name"] = params.get("name")
         if method == "resources/read":
             all_headers["Mcp-Name"] = params.get("uri")
