@@ -3,6 +3,7 @@
 import json
 import logging
 import math
+import re
 import time
 from datetime import datetime, timezone
 
@@ -18,6 +19,19 @@ SECRET_HINTS = ("pass", "secret", "token", "key", "otp", "auth")
 #: Every MCP route writes (audit rows, a key's last use, the caller's own writes), so none takes a
 #: read-only cursor; none keeps a session. A surface adds its ``type`` and ``methods``.
 ROUTE = {"auth": "none", "csrf": False, "save_session": False, "readonly": False}
+
+
+BEARER_RE = re.compile(r"^bearer\s+(\S.*)$", re.IGNORECASE)
+
+
+def bearer_token():
+    """The key of the request's ``Authorization: Bearer <key>`` header (the scheme in any case, the
+    key trimmed): ``None`` without the header, ``""`` for another scheme or no key."""
+    authorization = (request.httprequest.headers.get("Authorization") or "").strip()
+    if not authorization:
+        return None
+    found = BEARER_RE.match(authorization)
+    return found.group(1).strip() if found else ""
 
 
 def require_database():

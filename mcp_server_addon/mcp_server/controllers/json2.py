@@ -8,7 +8,6 @@ own parameters), the result as JSON, errors as an HTTP status with Odoo's error 
 is the one mapping of the gate's refusals onto it."""
 
 import logging
-import re
 
 import odoo.release
 from odoo import http
@@ -21,6 +20,7 @@ from . import services
 from .common import (
     ROUTE,
     Audit,
+    bearer_token,
     canonical_path,
     error_data,
     odoo_error_data,
@@ -34,7 +34,6 @@ from .jsonrpc import MAX_JSONRPC_BODY, json_body, json_bytes
 
 _logger = logging.getLogger(__name__)
 
-BEARER_RE = re.compile(r"^bearer\s+(.+)$", re.IGNORECASE)
 JSON2_ROUTE = {**ROUTE, "type": "http"}
 NO_CREDENTIALS = "Authentication required: send an API key as Authorization: bearer <key>."
 INVALID_KEY = "Invalid API key."
@@ -125,11 +124,10 @@ class Json2Call:
             return json_response(body, status)
 
     def _principal(self, gateway):
-        header = request.httprequest.headers.get("Authorization") or ""
-        found = BEARER_RE.match(header.strip())
-        if not found:
+        secret = bearer_token()
+        if not secret:
             raise McpError(401, NO_CREDENTIALS, "auth_failure")
-        principal = gateway._mcp_check_key(found.group(1).strip())
+        principal = gateway._mcp_check_key(secret)
         if principal is None:
             raise McpError(401, INVALID_KEY, "auth_failure")
         self.audit.principal(principal)

@@ -22,7 +22,7 @@ from odoo.http import request
 from .. import native
 from ..models.mcp_gateway import McpError
 from ..models.mcp_gateway_tools import McpResourceNotFound
-from .common import ROUTE, Audit, mcp_version
+from .common import ROUTE, Audit, bearer_token, mcp_version
 
 _logger = logging.getLogger(__name__)
 
@@ -311,16 +311,10 @@ class McpExchange:
 
     def authenticate(self, gateway):
         """``Authorization: Bearer <key>``, else ``X-API-Key``: an Odoo API key or an MCP key."""
-        secret = None
-        authorization = header("Authorization")
-        if authorization:
-            scheme, _, value = authorization.partition(" ")
-            if scheme.lower() != "bearer" or not value.strip():
-                raise McpError(
-                    401, "Invalid credentials: use 'Authorization: Bearer <API key>'.", "auth_failure"
-                )
-            secret = value.strip()
-        else:
+        secret = bearer_token()
+        if secret == "":
+            raise McpError(401, "Invalid credentials: use 'Authorization: Bearer <API key>'.", "auth_failure")
+        if secret is None:
             secret = header("X-API-Key")
         if not secret:
             raise McpError(
