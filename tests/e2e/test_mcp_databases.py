@@ -12,7 +12,6 @@ answers a JSON-RPC error that says what is missing.
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -65,7 +64,7 @@ def other_db(stack: Stack) -> Iterator[str]:
 
 
 def start(stack: Stack, other_db: str, label: str, *extra: str) -> OdooServer:
-    server = OdooServer(
+    return OdooServer(
         stack.odoo,
         stack.pg,
         stack.db,
@@ -75,12 +74,6 @@ def start(stack: Stack, other_db: str, label: str, *extra: str) -> OdooServer:
         log=stack.workdir / f"odoo-mcp-{label}.log",
         extra=extra,
     ).start()
-    # The server answers HTTP while it still loads the registry of ``-d`` (and, on 18.0, before
-    # that load has imported the addon that honours the header): wait until it serves the database.
-    deadline = time.monotonic() + 120
-    while post(server, stack.odoo_key, stack.db)[0] != 200 and time.monotonic() < deadline:
-        time.sleep(0.5)
-    return server
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -398,18 +399,18 @@ class OdooServer:
             args, env=odoo_env(), stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
         )
         deadline = time.monotonic() + timeout
+        # Odoo answers HTTP while it still loads the registry of ``-d``; the server is ready once
+        # the addon answers for that database (200, or 503 while MCP is switched off). On 18.0 this
+        # is also when the header is honoured: the addon's import is what makes Odoo read it.
+        ready = f"{self.url}/mcp/health" if self.preload else f"{self.url}/web/health"
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(
                     f"Odoo exited ({self.proc.returncode}); see {self.log}:\n" + self.log.read_text()[-3000:]
                 )
-            try:
-                req = urllib.request.Request(f"{self.url}/web/health", headers={"X-Odoo-Database": self.db})
-                with urllib.request.urlopen(req, timeout=5) as resp:
-                    if resp.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.5)
+            if _answers(ready, self.db):
+                return self
+            time.sleep(0.5)
         self.stop()
         raise RuntimeError(f"Odoo did not answer within {timeout}s; see {self.log}")
 
@@ -429,6 +430,18 @@ class OdooServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _answers(url: str, db: str) -> bool:
+    """Whether ``url`` answers for ``db`` (a 503 of a switched-off MCP counts as an answer)."""
+    try:
+        req = urllib.request.Request(url, headers={"X-Odoo-Database": db})
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return resp.status == 200
+    except urllib.error.HTTPError as exc:
+        return exc.code == 503
+    except OSError:
+        return False
 
 
 def log(msg: str) -> None:
