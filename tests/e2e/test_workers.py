@@ -12,6 +12,7 @@ import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -21,6 +22,8 @@ from .conftest import Stack
 
 #: Requests per phase: enough for both workers to serve several of them, as a rule.
 ROUNDS = 24
+#: Requests in flight at once, so that a busy worker leaves the next one to the other.
+IN_FLIGHT = 4
 #: Bound on the requests of one phase while waiting for the second worker to serve one.
 MAX_REQUESTS = 400
 
@@ -65,11 +68,17 @@ def statuses(server: OdooServer, stack: Stack, path: str, key: str) -> tuple[lis
     """Send ``ROUNDS`` requests, then more until both workers have served at least one (which
     worker accepts a connection is the kernel's choice), at most ``MAX_REQUESTS`` in all."""
     start = log_size(server)
-    codes = [get(server, stack, path, key) for _ in range(ROUNDS)]
-    pids = serving_pids(server, path, start)
-    while len(pids) < 2 and len(codes) < MAX_REQUESTS:
-        codes.append(get(server, stack, path, key))
+
+    def batch(count: int) -> list[int]:
+        # a few in flight at once: one at a time, the worker that just answered tends to take the next
+        return list(pool.map(lambda _: get(server, stack, path, key), range(count)))
+
+    with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
+        codes = batch(ROUNDS)
         pids = serving_pids(server, path, start)
+        while len(pids) < 2 and len(codes) < MAX_REQUESTS:
+            codes += batch(IN_FLIGHT)
+            pids = serving_pids(server, path, start)
     return codes, pids
 
 
