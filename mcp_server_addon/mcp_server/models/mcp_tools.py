@@ -11,6 +11,7 @@ every model method a tool runs.
 import base64
 import binascii
 import datetime
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -168,9 +169,12 @@ class Tool:
 # Values
 # ----------------------------------------------------------------------
 def jsonable(value):
-    """A read's value in JSON types: datetimes as Odoo writes them (UTC), tuples as lists."""
-    if value is None or isinstance(value, (bool, int, float, str)):
+    """A read's value in JSON types: datetimes as Odoo writes them (UTC), tuples as lists, a float
+    that JSON cannot carry (NaN, infinity) as ``null``."""
+    if value is None or isinstance(value, (bool, int, str)):
         return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, Markup):
         return str(value)
     if isinstance(value, datetime.datetime):

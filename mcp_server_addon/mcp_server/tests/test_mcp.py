@@ -634,6 +634,22 @@ class TestMcpTools(McpHttpCase):
             self.modern("resources/read", {"uri": "odoo://res.users/count"}), 200, 403, "not enabled"
         )
 
+    def test_a_float_json_cannot_carry_is_null(self):
+        partner, other = self.partners[5], self.partners[6]
+        self.env.cr.execute("UPDATE res_partner SET partner_latitude = 'NaN' WHERE id = %s", [partner.id])
+        other.partner_latitude = 50.5
+        self.env.invalidate_all()
+        found = self.tool_ok(
+            "search_records",
+            {
+                "model": "res.partner",
+                "domain": [["id", "in", [partner.id, other.id]]],
+                "fields": ["partner_latitude"],
+                "order": "id",
+            },
+        )
+        self.assertEqual([r["partner_latitude"] for r in found["records"]], [None, 50.5])
+
     def test_binary_fields_are_uris(self):
         partner = self.partners[1]
         partner.image_1920 = PNG
