@@ -43,6 +43,13 @@ def unique_constraint(name, definition, message):
 HAS_WEB_SAVE_MULTI = not IS_18
 
 
+def missing_method_message(model, method):
+    """Odoo's own words for a public method a model does not have (``get_public_method``)."""
+    if IS_18:
+        return f"The method '{method}' does not exist on the model '{model}'"
+    return f"The method '{model}.{method}' does not exist"
+
+
 def call_kw(records, method, args, kwargs):
     """Odoo's own ``call_kw`` (``odoo.api`` in 18.0, ``odoo.service.model`` in 19.0)."""
     if IS_18:

@@ -15,7 +15,7 @@ from odoo.http import request
 
 from .. import compat, native
 from ..models import mcp_reach
-from ..models.mcp_gateway import McpError
+from ..models.mcp_gateway import McpError, MethodNotFound
 from . import services
 from .common import (
     ROUTE,
@@ -105,7 +105,10 @@ class Json2Call:
                 raise services.bad_request("Invalid model name.")
             self.audit.base.update(model_name=model, operation=method[:64])
             args, kwargs = self._arguments(model, method)
-            result = services.run(self, gateway, principal, model, method, args, kwargs)
+            try:
+                result = services.run(self, gateway, principal, model, method, args, kwargs)
+            except MethodNotFound as exc:  # Odoo's JSON-2 answers 404
+                raise McpError(404, str(exc), "error") from None
             return json_response(result)
         except McpError as exc:
             if exc.event_type:

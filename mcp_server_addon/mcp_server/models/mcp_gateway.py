@@ -54,6 +54,11 @@ class McpError(Exception):
         self.retry_after = retry_after
 
 
+class MethodNotFound(AttributeError):
+    """A method the gate allows that the model does not have: Odoo's own ``AttributeError`` (a
+    fault on XML-RPC and JSON-RPC, as Odoo answers), a 404 on JSON-2, an error result on ``/mcp``."""
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who a request runs as, and how it proved it."""
@@ -486,7 +491,7 @@ class McpGateway(models.AbstractModel):
         if records is None:
             raise UserError(env._("Object %s doesn't exist", model))
         if not callable(getattr(type(records), method, None)):  # a method the gate knows, not this model
-            raise McpError(404, f"The method '{model}.{method}' does not exist", "error")
+            raise MethodNotFound(compat.missing_method_message(model, method))
         args, kwargs = plan.args, plan.kwargs
         # Set here, after the reach rule trimmed the caller's context: a client cannot forge it.
         via = {"auth": principal.auth_method, "key_id": principal.key_id, "client": audit.client}

@@ -10,7 +10,7 @@ from odoo import api, models
 from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, ValidationError
 
 from . import mcp_tools
-from .mcp_gateway import McpError
+from .mcp_gateway import McpError, MethodNotFound
 
 _logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class McpGateway(models.AbstractModel):
             self.env.cr.rollback()
             audit.add("error", error_code="E400", error_message=str(exc)[:1000])
             return self._mcp_tool_error(str(exc))
-        except (*ODOO_ERRORS, ValueError, TypeError) as exc:  # Odoo refuses bad values with these too
+        except (*ODOO_ERRORS, MethodNotFound, ValueError, TypeError) as exc:  # Odoo refuses bad values too
             self.env.cr.rollback()
             message = "Access Denied" if isinstance(exc, AccessDenied) else str(exc) or type(exc).__name__
             audit.add("error", error_code="E400", error_message=message[:1000])

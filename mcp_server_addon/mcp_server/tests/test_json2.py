@@ -2,6 +2,7 @@ from odoo import release
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from .. import compat
 from .common import PASSWORD
 from .mirror_common import DENIED, DISABLED, NOT_A_MEMBER, RATE_LIMITED, MirrorCase
 
@@ -130,7 +131,7 @@ class TestJson2(MirrorCase):
             response,
             404,
             "werkzeug.exceptions.NotFound",
-            "The method 'res.country.message_post' does not exist",
+            compat.missing_method_message("res.country", "message_post"),
         )
         self.json2_ok("res.partner", "search_count", {"domain": [["id", "=", 0]]})
 
