@@ -390,6 +390,8 @@ class TestOAuthAuthorize(OAuthCase):
         page = self.consent_page(self.authorize_params(challenge))
         self.assertEqual(page.status_code, 200, page.text)
         self.assertIn('id="mcp_oauth_consent"', page.text)
+        self.assertEqual(page.headers["X-Frame-Options"], "DENY")
+        self.assertEqual(page.headers["Cache-Control"], "no-store")
         self.assertIn("Test Client", page.text)
         self.assertIn("127.0.0.1", page.text)
         self.assertIn('value="write"', page.text)  # mcp_tester may write partners
