@@ -7,7 +7,6 @@ import hashlib
 import json
 import re
 import secrets
-import unittest
 from datetime import timedelta
 from unittest.mock import patch
 from urllib.parse import parse_qs, urlsplit
@@ -18,6 +17,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .. import compat
+from ..models import mcp_oauth_fetch
 from .common import PASSWORD
 from .mirror_common import MirrorCase
 
@@ -851,16 +851,7 @@ class TestOAuthTokenOnlyOnMcp(OAuthCase):
         )
 
 
-def has_fetcher():
-    try:
-        from ..models import mcp_oauth_fetch  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 @tagged("post_install", "-at_install")
-@unittest.skipUnless(has_fetcher(), "models/mcp_oauth_fetch.py is not in this tree")
 class TestOAuthMetadataDocuments(OAuthCase):
     URL = "https://client.example/oauth/client.json"
 
@@ -919,8 +910,6 @@ class TestOAuthMetadataDocuments(OAuthCase):
             fetch.assert_not_called()
 
     def test_real_fetcher_refuses_private_addresses(self):
-        from ..models import mcp_oauth_fetch
-
         for url in (
             "https://127.0.0.1/client.json",
             "https://10.0.0.1/c",
