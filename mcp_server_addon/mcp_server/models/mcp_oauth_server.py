@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from odoo import api, fields, models
 
 from . import mcp_oauth_fetch
+from .mcp_gateway import McpError
 from .mcp_oauth_client import METADATA_MAX_AGE, check_redirect_uri
 from .mcp_oauth_token import LIFETIMES
 from .mcp_rate_state import StoreUnavailable
@@ -443,7 +444,7 @@ class McpOAuthServer(models.AbstractModel):
         gateway = self.env["mcp.gateway"].sudo()
         try:
             gateway._mcp_check_enabled()
-        except Exception:
+        except McpError:  # disabled, or the native module missing
             raise fail("temporarily_unavailable", "MCP is not available on this server now.") from None
         if not user.has_group("mcp_server.group_mcp_user"):
             raise fail("access_denied", "This user is not allowed to use MCP.")

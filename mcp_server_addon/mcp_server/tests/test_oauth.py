@@ -572,6 +572,14 @@ class TestOAuthTokens(OAuthCase):
         )
         self.assertEqual(self.partner.name, "Renamed")
         self.assertEqual(self.partner.write_uid, self.mcp_user)
+        # the chatter says through which client
+        self.assertTrue(
+            self.call_tool(access, "create_record", {"model": "res.partner", "values": {"name": "Via OAuth"}})
+        )
+        created = self.env["res.partner"].search([("name", "=", "Via OAuth")])
+        self.env.invalidate_all()
+        bodies = [str(m.body) for m in created.message_ids]
+        self.assertTrue(any("via MCP (OAuth client “Test Client”" in b for b in bodies), bodies)
         access = self.tokens("read", ["res.country"])["access_token"]
         self.assertFalse(
             self.call_tool(access, "search_records", {"model": "res.partner", "domain": [], "limit": 1})
