@@ -322,8 +322,8 @@ class McpOAuthServer(models.AbstractModel):
                 continue
             if not isinstance(value, str) or len(value) > MAX_METADATA_URI:
                 raise ValueError(f"invalid_client_metadata: {key} must be a string")
-            if key.endswith("_uri") and not value.startswith("https://"):
-                raise ValueError(f"invalid_client_metadata: {key} must be an https URL")
+            if key.endswith("_uri") and not value.startswith(("https://", "http://")):
+                raise ValueError(f"invalid_client_metadata: {key} must be an http(s) URL")
             values[key] = value
         return values
 

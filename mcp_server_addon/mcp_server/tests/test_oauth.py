@@ -324,6 +324,25 @@ class TestOAuthRegistration(OAuthCase):
             self.register(redirect_uris=[REDIRECT], scope="mcp:read admin"), 400, "invalid_client_metadata"
         )
         self.assertEqual(self.register(redirect_uris=[REDIRECT], scope="mcp:read").status_code, 201)
+        self.assertOAuthError(
+            self.register(redirect_uris=[REDIRECT], client_uri="javascript:alert(1)"),
+            400,
+            "invalid_client_metadata",
+        )
+        # what the MCP Python SDK sends
+        sdk = {
+            "redirect_uris": ["http://localhost:3030/callback"],
+            "token_endpoint_auth_method": "client_secret_post",
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+            "scope": "mcp:read mcp:write",
+            "client_name": "SDK client",
+            "client_uri": "http://localhost:3030",
+            "application_type": "native",
+        }
+        response = self.register(**sdk)
+        self.assertEqual(response.status_code, 201, response.text)
+        self.assertTrue(response.json()["client_secret"])
 
     def test_registration_switch(self):
         self.icp.set_param("mcp_server.oauth_registration", "False")
