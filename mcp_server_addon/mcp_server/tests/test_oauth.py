@@ -344,6 +344,18 @@ class TestOAuthRegistration(OAuthCase):
         self.assertEqual(response.status_code, 201, response.text)
         self.assertTrue(response.json()["client_secret"])
 
+    def test_registration_limits(self):
+        unused = self.env["mcp.oauth.client"].sudo().search_count([("kind", "=", "registered")])
+        with patch("odoo.addons.mcp_server.models.mcp_oauth_server.MAX_UNUSED_CLIENTS", unused + 1):
+            self.assertEqual(self.register(redirect_uris=[REDIRECT]).status_code, 201)
+            self.assertOAuthError(self.register(redirect_uris=[REDIRECT]), 503, "temporarily_unavailable")
+        self.env["mcp.rate.state"]._mcp_store().execute("DELETE FROM mcp_rate_state")
+        for _i in range(20):
+            self.assertEqual(self.register(redirect_uris=[REDIRECT]).status_code, 201)
+        response = self.register(redirect_uris=[REDIRECT])
+        self.assertEqual(response.status_code, 429, response.text)
+        self.assertIn("Retry-After", response.headers)
+
     def test_registration_switch(self):
         self.icp.set_param("mcp_server.oauth_registration", "False")
         response = self.register(redirect_uris=[REDIRECT])
