@@ -209,7 +209,7 @@ class McpOAuthServer(models.AbstractModel):
             ) from None
         if retry_after is not None:
             raise OAuthError(
-                "slow_down" if bucket == "token" else "temporarily_unavailable",
+                "temporarily_unavailable",
                 "Too many requests. Rate limit exceeded.",
                 429,
                 retry_after=retry_after,
