@@ -501,6 +501,9 @@ class McpOAuthServer(models.AbstractModel):
             "client": client,
             "client_name": client.name,
             "redirect_host": parts.hostname or f"{parts.scheme}:",
+            # a metadata document client is vouched for by the host that publishes it; a registered
+            # client's name is its own claim
+            "client_host": urlsplit(client.client_id).hostname if client.kind == "metadata" else None,
             "user": user,
             "can_write": info["can_write"],
             "models": [(r[0], names.get(r[0], r[0])) for r in info["rights"]],

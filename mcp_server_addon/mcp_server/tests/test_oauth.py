@@ -943,6 +943,8 @@ class TestOAuthMetadataDocuments(OAuthCase):
         response = self.exchange(answer["code"], verifier, client_id=self.URL)
         self.assertEqual(response.status_code, 200, response.text)
         self.assertMcpOk(response.json()["access_token"])
+        page = self.consent_page(params)
+        self.assertIn('class="mcp_oauth_client_host">client.example<', page.text)
         # a fresh document is not fetched again; a stale one is
         with patch(FETCH, return_value=self.document(client_name="Renamed")) as fetch:
             self.assertEqual(self.consent_page(params).status_code, 200)
