@@ -578,6 +578,10 @@ class TestOAuthTokens(OAuthCase):
             )
         )
         self.assertEqual(self.partner.name, "OAuth partner")
+        # the grant records its last use
+        grant = self.env["mcp.oauth.grant"].sudo().search([("client_id", "=", self.client.id)])
+        grant.invalidate_recordset(["last_used"])
+        self.assertTrue(grant.last_used)
         # the audit rows name the user and the client
         rows = self.logs(endpoint="/mcp", oauth_client_id=self.client.id)
         self.assertTrue(rows)
