@@ -12,7 +12,7 @@ from unittest.mock import patch
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -1022,6 +1022,14 @@ class TestOAuthAccess(OAuthCase):
             mine.with_user(self.mcp_user).write({"scope": ""})
         mine.with_user(self.mcp_user).action_revoke()
         self.assertFalse(mine.active)
+
+    def test_redirect_uris_are_checked_on_every_write(self):
+        with self.assertRaises(ValidationError):
+            self.client.redirect_uris = "javascript:alert(1)"
+        with self.assertRaises(ValidationError):
+            self.client.redirect_uris = " \n "
+        self.client.redirect_uris = "https://app.example/other\ncom.example.app:/cb"
+        self.assertTrue(self.client._has_redirect_uri("com.example.app:/cb"))
 
     def test_cron_cleanup(self):
         answer = self.tokens()
