@@ -24,6 +24,8 @@ The hot paths (key hashing, rate limiting, permission decisions, XML-RPC codec) 
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "views/mcp_enabled_model_views.xml",
+        "views/mcp_oauth_views.xml",
+        "views/mcp_oauth_templates.xml",
         "views/mcp_api_key_views.xml",
         "views/mcp_log_views.xml",
         "wizard/mcp_model_selection_wizard_views.xml",
