@@ -4,7 +4,8 @@ import { registry } from "@web/core/registry";
  * A user connects an MCP client through OAuth, then takes the access back: the consent screen
  * names the client and offers read only or read and write; Allow sends the browser back to the
  * client's redirect URI (here a page of this Odoo, so that the tour goes on) with a code; the
- * Connected Clients list of the MCP app shows the client, and one click revokes it.
+ * Connected Clients list of the MCP app shows the client, and one click (and its confirmation)
+ * revokes it.
  * tests/test_ui.py registers the client, starts the tour at its authorization URL and checks the
  * grant afterwards.
  */
@@ -54,6 +55,11 @@ registry.category("web_tour.tours").add("mcp_oauth_consent_tour", {
         {
             content: "Revoke it in one click",
             trigger: ".o_data_row:contains(Tour Client) button[name=action_revoke]",
+            run: "click",
+        },
+        {
+            content: "Confirm",
+            trigger: ".modal:contains(Revoke this client's access?) .modal-footer .btn-primary",
             run: "click",
         },
         {
