@@ -26,6 +26,8 @@ The hot paths (key hashing, rate limiting, permission decisions, XML-RPC codec) 
         "views/mcp_enabled_model_views.xml",
         "views/mcp_api_key_views.xml",
         "views/mcp_log_views.xml",
+        "views/mcp_oauth_views.xml",
+        "views/mcp_oauth_templates.xml",
         "wizard/mcp_model_selection_wizard_views.xml",
         "wizard/mcp_api_key_wizard_views.xml",
         "wizard/mcp_connect_views.xml",

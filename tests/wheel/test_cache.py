@@ -124,3 +124,16 @@ def test_threads():
         t.join()
     assert not errors
     assert len(cache) <= 500 + 8
+
+
+def test_oauth_kind_names_its_grant():
+    cache = CredentialCache()
+    cache.insert("mcpat_token", 7, key_id=42, scope="*:R", kind="oauth")
+    cache.insert("mcp_key", 7, key_id=42, kind="mcp")
+    token, key = cache.get("mcpat_token"), cache.get("mcp_key")
+    assert token is not None and key is not None
+    assert (token.kind, token.grant_id, token.key_id, token.scope) == ("oauth", 42, 42, "*:R")
+    assert (key.kind, key.grant_id) == ("mcp", None)
+    assert cache.get("odoo") is None
+    with pytest.raises(ValueError, match="'oauth'"):
+        cache.insert("x", 1, kind="token")

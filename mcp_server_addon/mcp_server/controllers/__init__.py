@@ -1,1 +1,1 @@
-from . import json2, jsonrpc, mcp, rest, xmlrpc
+from . import json2, jsonrpc, mcp, oauth, rest, xmlrpc

@@ -141,6 +141,7 @@ class Audit:
         self.base["user_id"] = principal.uid
         self.base["api_key_used"] = principal.auth_method == "api_key"
         self.base["api_key_id"] = principal.key_id
+        self.base["oauth_client_id"] = principal.client_id
 
     def request_data(self, args, kwargs):
         return dump_for_log({"args": args, "kwargs": kwargs})

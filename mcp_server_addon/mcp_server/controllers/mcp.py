@@ -20,7 +20,7 @@ from odoo import http
 from odoo.http import request
 
 from .. import native
-from ..models.mcp_gateway import McpError
+from ..models.mcp_gateway import OAUTH_ACCESS_PREFIX, McpError
 from ..models.mcp_gateway_tools import McpResourceNotFound
 from .common import ROUTE, Audit, bearer_token, mcp_version
 
@@ -63,10 +63,6 @@ MODERN_STATUS = {
 }
 
 MCP_ROUTE = {**ROUTE, "type": "http"}  # every method: GET and DELETE are answered 405 here
-NOT_FOUND_BODY = {
-    "error": "not_found",
-    "error_description": "This server offers no OAuth: send an API key as 'Authorization: Bearer <key>'.",
-}
 
 
 # ----------------------------------------------------------------------
@@ -147,6 +143,7 @@ class McpExchange:
         self.request_id = None
         self.modern = False
         self.version = None
+        self.oauth = False
 
     # -- answers ---------------------------------------------------------------------------
     def error(self, exc):
@@ -161,12 +158,19 @@ class McpExchange:
         """The gate's refusal (:class:`McpError`) as an HTTP status with a JSON-RPC error body."""
         headers = []
         if exc.status == 401:
-            headers.append(("WWW-Authenticate", 'Bearer realm="mcp"'))
+            headers.append(("WWW-Authenticate", self.challenge()))
         if exc.retry_after is not None:
             headers.append(("Retry-After", str(max(1, math.ceil(exc.retry_after)))))
         if exc.event_type:
             self.audit.add(exc.event_type, error_code=f"E{exc.status}", error_message=exc.message)
         return self.error(RpcError(exc.status, exc.message, status=exc.status, headers=headers))
+
+    def challenge(self):
+        """``WWW-Authenticate`` of a 401: with OAuth on, where to find the authorization server."""
+        if not self.oauth:
+            return 'Bearer realm="mcp"'
+        metadata = request.env["mcp.oauth.server"].sudo()._resource_metadata_url()
+        return f'Bearer realm="mcp", resource_metadata="{metadata}", scope="mcp:read mcp:write"'
 
     # -- the exchange ----------------------------------------------------------------------
     def serve(self):
@@ -186,6 +190,7 @@ class McpExchange:
         except McpError as exc:
             return self.refusal(exc)
         self.audit.enabled = snapshot.logging
+        self.oauth = snapshot.oauth
         try:
             self.check_transport(gateway)
             message = self.parse()
@@ -310,7 +315,8 @@ class McpExchange:
         )
 
     def authenticate(self, gateway):
-        """``Authorization: Bearer <key>``, else ``X-API-Key``: an Odoo API key or an MCP key."""
+        """``Authorization: Bearer <key>``, else ``X-API-Key``: an Odoo API key, an MCP key, or
+        (this surface only) an OAuth access token."""
         secret = bearer_token()
         if secret == "":
             raise McpError(401, "Invalid credentials: use 'Authorization: Bearer <API key>'.", "auth_failure")
@@ -320,7 +326,12 @@ class McpExchange:
             raise McpError(
                 401, "Authentication required: send 'Authorization: Bearer <API key>'.", "auth_failure"
             )
-        principal = gateway._mcp_check_key(secret)
+        if secret.startswith(OAUTH_ACCESS_PREFIX):
+            principal = gateway._mcp_check_token(secret)
+            if principal is None:
+                raise McpError(401, "Invalid or expired access token.", "auth_failure")
+        else:
+            principal = gateway._mcp_check_key(secret)
         if principal is None:
             raise McpError(401, "Invalid API key.", "auth_failure")
         self.audit.principal(principal)
@@ -435,15 +446,3 @@ class McpController(http.Controller):
             )
             return response
         return McpExchange().serve()
-
-    @http.route(
-        [
-            "/.well-known/oauth-protected-resource",
-            "/.well-known/oauth-protected-resource/mcp",
-            "/.well-known/oauth-authorization-server",
-            "/.well-known/oauth-authorization-server/mcp",
-        ],
-        **MCP_ROUTE,
-    )
-    def oauth_metadata(self):
-        return json_response(NOT_FOUND_BODY, 404)

@@ -15,6 +15,7 @@ from functools import partial
 from odoo import api, models, tools
 from odoo.exceptions import AccessDenied, UserError
 from odoo.service.model import retrying
+from odoo.tools import SQL
 
 from .. import compat, native
 from . import mcp_reach
@@ -28,6 +29,8 @@ GROUP_USER = "mcp_server.group_mcp_user"
 ODOO_KEY_RE = re.compile(r"^[0-9a-f]{40}$")
 #: Our own keys carry this prefix (see ``odoo_mcp_native.keys``).
 MCP_KEY_PREFIX = "mcp_"
+#: OAuth access tokens (``mcp.oauth.token``) carry this one; only ``/mcp`` accepts them.
+OAUTH_ACCESS_PREFIX = "mcpat_"
 
 DEFAULT_REQUEST_LIMIT = 300
 DEFAULT_RETENTION_DAYS = 30
@@ -59,9 +62,11 @@ class Principal:
     """Who a request runs as, and how it proved it."""
 
     uid: int
-    auth_method: str  # 'api_key', 'session' or 'password'
+    auth_method: str  # 'api_key', 'session', 'password' or 'oauth'
     key_id: int | None = None  # an MCP key's id
-    scope: object = None  # odoo_mcp_native.Scope of an MCP key, or None
+    scope: object = None  # odoo_mcp_native.Scope of an MCP key or OAuth token, or None
+    client_id: int | None = None  # the mcp.oauth.client of an OAuth access token
+    grant_id: int | None = None  # the mcp.oauth.grant of an OAuth access token
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,9 @@ class Snapshot:
     credentials: object
     field_rules: dict  # model -> (fields never read, fields never written)
     key_limits: dict = field(default_factory=dict)  # MCP key id -> its own requests per minute
+    oauth: bool = False  # OAuth access tokens accepted on /mcp
+    oauth_resource: str = ""  # the audience a token must be bound to
+    oauth_clients: dict = field(default_factory=dict)  # grant id -> client id, filled on misses
 
 
 def _parse_bool(value, default):
@@ -131,6 +139,7 @@ class McpGateway(models.AbstractModel):
             "enable_logging": _parse_bool(get("mcp_server.enable_logging"), True),
             "log_retention_days": parse_retention_days(get("mcp_server.log_retention_days")),
             "server_timing": _parse_bool(get("mcp_server.server_timing"), False),
+            "oauth_enabled": _parse_bool(get("mcp_server.oauth_enabled"), False),
         }
 
     @api.model
@@ -153,6 +162,8 @@ class McpGateway(models.AbstractModel):
             credentials=lib.CredentialCache(),
             field_rules=enabled_models._mcp_field_rules(),
             key_limits=self._mcp_key_limits(),
+            oauth=settings["oauth_enabled"],
+            oauth_resource=self.env["mcp.oauth.server"]._resource() if settings["oauth_enabled"] else "",
         )
 
     @api.model
@@ -224,6 +235,8 @@ class McpGateway(models.AbstractModel):
             return None
         snapshot = self._mcp_snapshot()
         cached = snapshot.credentials.get(secret)
+        if cached is not None and cached.kind == "oauth":
+            return None  # an OAuth access token is never a key (only /mcp takes it)
         if cached is not None:
             scope = self._mcp_native().Scope.parse(cached.scope) if cached.scope else None
             if cached.key_id:
@@ -234,6 +247,47 @@ class McpGateway(models.AbstractModel):
         if ODOO_KEY_RE.match(secret):
             return self._mcp_check_odoo_key(secret, snapshot)
         return None
+
+    @api.model
+    def _mcp_check_token(self, secret):
+        """The principal of an OAuth access token, or ``None``: only ``mcpat_`` tokens, only while
+        OAuth is on, only for this server's ``/mcp`` (the token's audience). A miss costs one
+        indexed query (token, grant, client and user all active, not expired); a hit none, until a
+        revocation clears the registry's caches (the grant's, the client's, the token's, or OAuth
+        switched off)."""
+        if not isinstance(secret, str) or not secret.startswith(OAUTH_ACCESS_PREFIX):
+            return None
+        snapshot = self._mcp_snapshot()
+        if not snapshot.oauth:
+            return None
+        lib = self._mcp_native()
+        cached = snapshot.credentials.get(secret)
+        if cached is not None:
+            if cached.kind != "oauth":
+                return None
+            grant_id = cached.grant_id
+            scope = lib.Scope.parse(cached.scope) if cached.scope else None
+            self._mcp_touch_grant(grant_id)
+            return Principal(
+                cached.user_id, "oauth", None, scope, snapshot.oauth_clients.get(grant_id), grant_id
+            )
+        found = self.env["mcp.oauth.token"].sudo()._mcp_lookup_access(secret, snapshot.oauth_resource)
+        if found is None:
+            return None
+        grant_id, user_id, client_id, scope, expires_at = found
+        snapshot.oauth_clients[grant_id] = client_id
+        snapshot.credentials.insert(
+            secret, user_id, key_id=grant_id, scope=scope or None, kind="oauth", expires_at=expires_at
+        )
+        self._mcp_touch_grant(grant_id)
+        return Principal(
+            user_id, "oauth", None, lib.Scope.parse(scope) if scope else None, client_id, grant_id
+        )
+
+    @api.model
+    def _mcp_touch_grant(self, grant_id):
+        """Record an OAuth grant's last use, as :meth:`_mcp_touch_key` does for keys."""
+        self._mcp_touch_key(grant_id, table="mcp_oauth_grant")
 
     @api.model
     def _mcp_check_mcp_key(self, secret, snapshot):
@@ -274,21 +328,24 @@ class McpGateway(models.AbstractModel):
         return Principal(user_id, "api_key")
 
     @api.model
-    def _mcp_touch_key(self, key_id):
+    def _mcp_touch_key(self, key_id, table="mcp_api_key"):
         """Record the key's last use, at most once a minute per key and worker, on a short
         transaction of its own (so that concurrent requests never contend for the key's row)."""
         touched = self._mcp_runtime()["touched"]
         now = time.monotonic()
-        if now - touched.get(key_id, -KEY_TOUCH_INTERVAL) < KEY_TOUCH_INTERVAL:
+        if now - touched.get((table, key_id), -KEY_TOUCH_INTERVAL) < KEY_TOUCH_INTERVAL:
             return
-        touched[key_id] = now
+        touched[(table, key_id)] = now
         if len(touched) > 10_000:
             touched.clear()
         try:
             with self.env.registry.cursor() as cr:
                 cr.execute(
-                    "UPDATE mcp_api_key SET last_used = now() at time zone 'utc' WHERE id = %s",
-                    [key_id],
+                    SQL(
+                        "UPDATE %s SET last_used = now() at time zone 'utc' WHERE id = %s",
+                        SQL.identifier(table),
+                        key_id,
+                    )
                 )
         except Exception:  # bookkeeping must never break a request
             _logger.warning("MCP: could not record the last use of key #%s", key_id, exc_info=True)
@@ -378,6 +435,8 @@ class McpGateway(models.AbstractModel):
             return
         user_limit = snapshot.request_limit
         checks = []
+        if principal.grant_id and user_limit:
+            checks.append((f"g:{principal.grant_id}", user_limit))
         if principal.key_id:
             key_limit = snapshot.key_limits.get(principal.key_id) or user_limit
             if key_limit:

@@ -57,6 +57,7 @@ _COLUMNS = (
     "duration_ms",
     "api_key_id",
     "outcome",
+    "oauth_client_id",
 )
 
 
@@ -79,6 +80,9 @@ class McpLog(models.Model):
     api_key_used = fields.Boolean(readonly=True)
     api_key_id = fields.Many2one(
         "mcp.api.key", "MCP Key", index="btree_not_null", ondelete="set null", readonly=True
+    )
+    oauth_client_id = fields.Many2one(
+        "mcp.oauth.client", "OAuth Client", index="btree_not_null", ondelete="set null", readonly=True
     )
     ip_address = fields.Char(readonly=True)
     endpoint = fields.Char(readonly=True)

@@ -24,6 +24,14 @@ class ResConfigSettings(models.TransientModel):
         "comma separated. The server's own address is always allowed; clients that are not "
         "browsers send no origin and are not concerned.",
     )
+    mcp_oauth_enabled = fields.Boolean(
+        "OAuth Sign-in",
+        config_parameter="mcp_server.oauth_enabled",
+        help="Let MCP clients (claude.ai, ChatGPT...) connect through OAuth: the user signs in to Odoo "
+        "and grants the client a scope no wider than their own MCP rights.",
+    )
+    mcp_oauth_registration = fields.Boolean("Dynamic Client Registration")
+    mcp_oauth_metadata_documents = fields.Boolean("Client Metadata Documents")
     mcp_enabled_model_count = fields.Integer(compute="_compute_mcp_enabled_model_count")
 
     @api.depends("mcp_enabled")
@@ -43,6 +51,11 @@ class ResConfigSettings(models.TransientModel):
             mcp_request_limit=settings["request_limit"],
             mcp_log_retention_days=settings["log_retention_days"],
         )
+        oauth = self.env["mcp.oauth.server"].sudo()._settings()
+        res.update(
+            mcp_oauth_registration=oauth["registration"],
+            mcp_oauth_metadata_documents=oauth["metadata_documents"],
+        )
         return res
 
     def set_values(self):
@@ -52,4 +65,6 @@ class ResConfigSettings(models.TransientModel):
         set_param("mcp_server.enable_logging", str(bool(self.mcp_enable_logging)))
         set_param("mcp_server.request_limit", str(self.mcp_request_limit))
         set_param("mcp_server.log_retention_days", str(self.mcp_log_retention_days))
+        set_param("mcp_server.oauth_registration", str(bool(self.mcp_oauth_registration)))
+        set_param("mcp_server.oauth_metadata_documents", str(bool(self.mcp_oauth_metadata_documents)))
         return result

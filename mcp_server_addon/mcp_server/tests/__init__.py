@@ -6,6 +6,7 @@ from . import (
     test_jsonrpc,
     test_marshal,
     test_mcp,
+    test_oauth,
     test_odoo_routes,
     test_rate_limit,
     test_reach,

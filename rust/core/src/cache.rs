@@ -73,7 +73,7 @@ pub enum CacheError {
     InvalidTtl,
     /// An `expires_at` that is not a finite number.
     InvalidExpiry,
-    /// A kind other than `"odoo"` or `"mcp"`.
+    /// A kind other than `"odoo"`, `"mcp"` or `"oauth"`.
     InvalidKind,
     /// The operating system's random generator failed.
     Random,
@@ -84,7 +84,7 @@ impl fmt::Display for CacheError {
         f.write_str(match self {
             Self::InvalidTtl => "ttl_seconds must be a finite number >= 0",
             Self::InvalidExpiry => "expires_at must be a finite Unix timestamp",
-            Self::InvalidKind => "kind must be 'odoo' or 'mcp'",
+            Self::InvalidKind => "kind must be 'odoo', 'mcp' or 'oauth'",
             Self::Random => "the operating system's random generator failed",
         })
     }
@@ -99,14 +99,17 @@ pub enum CredentialKind {
     Odoo,
     /// One of our MCP keys, verified with argon2id.
     Mcp,
+    /// An OAuth access token, verified by its hash; its `key_id` is the grant's id.
+    OAuth,
 }
 
 impl CredentialKind {
-    /// `"odoo"` or `"mcp"`.
+    /// `"odoo"`, `"mcp"` or `"oauth"`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Odoo => "odoo",
             Self::Mcp => "mcp",
+            Self::OAuth => "oauth",
         }
     }
 }
@@ -118,6 +121,7 @@ impl std::str::FromStr for CredentialKind {
         match s {
             "odoo" => Ok(Self::Odoo),
             "mcp" => Ok(Self::Mcp),
+            "oauth" => Ok(Self::OAuth),
             _ => Err(CacheError::InvalidKind),
         }
     }
@@ -128,11 +132,11 @@ impl std::str::FromStr for CredentialKind {
 pub struct Credential {
     /// The key's owner.
     pub user_id: i64,
-    /// The key's record id, when there is one.
+    /// The key's record id, when there is one (for an OAuth access token: its grant's id).
     pub key_id: Option<i64>,
     /// The key's scope string, when it has one.
     pub scope: Option<Box<str>>,
-    /// Odoo API key or MCP key.
+    /// Odoo API key, MCP key or OAuth access token.
     pub kind: CredentialKind,
     /// The key's own expiry (Unix time), if any.
     pub expires_at: Option<f64>,
@@ -442,6 +446,14 @@ mod tests {
         assert_eq!(c.insert(b"k", bad).unwrap_err(), CacheError::InvalidExpiry);
         assert_eq!("x".parse::<CredentialKind>(), Err(CacheError::InvalidKind));
         assert_eq!("mcp".parse::<CredentialKind>(), Ok(CredentialKind::Mcp));
+        assert_eq!("oauth".parse::<CredentialKind>(), Ok(CredentialKind::OAuth));
+        for kind in [
+            CredentialKind::Odoo,
+            CredentialKind::Mcp,
+            CredentialKind::OAuth,
+        ] {
+            assert_eq!(kind.as_str().parse::<CredentialKind>(), Ok(kind));
+        }
     }
 
     #[test]

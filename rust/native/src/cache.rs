@@ -26,7 +26,16 @@ impl CachedCredential {
         self.0.scope.as_deref()
     }
 
-    /// ``"odoo"`` or ``"mcp"``.
+    /// The grant's id when this is an OAuth access token (``kind == "oauth"``), else ``None``.
+    #[getter]
+    fn grant_id(&self) -> Option<i64> {
+        match self.0.kind {
+            CredentialKind::OAuth => self.0.key_id,
+            CredentialKind::Odoo | CredentialKind::Mcp => None,
+        }
+    }
+
+    /// ``"odoo"``, ``"mcp"`` or ``"oauth"``.
     #[getter]
     fn kind(&self) -> &'static str {
         self.0.kind.as_str()
