@@ -59,7 +59,7 @@ registry.category("web_tour.tours").add("mcp_oauth_consent_tour", {
         },
         {
             content: "Confirm",
-            trigger: ".modal:contains(Revoke this client's access?) .modal-footer .btn-primary",
+            trigger: ".modal:contains(Its tokens are refused at once) .modal-footer button.btn-primary:contains(Ok)",
             run: "click",
         },
         {
