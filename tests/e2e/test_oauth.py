@@ -403,6 +403,27 @@ def test_read_only_consent_lists_no_write_tools(oauth_odoo: OAuthOdoo, stack: St
     run(oauth_odoo, main)
 
 
+def test_a_consent_narrowed_to_some_models_reaches_only_those(oauth_odoo: OAuthOdoo, stack: Stack):
+    person = Person(oauth_odoo.base, access="read", models=["res.country"])
+
+    async def main() -> None:
+        async with connect(oauth_odoo, person, name="E2E SDK one model") as conn:
+            [page] = person.pages
+            offered = set(page.form(id="mcp_oauth_consent").choice_values("models"))
+            assert offered >= {"res.partner", "res.country"}, offered
+            assert grant_of(oauth_odoo, conn.client_id)["scope"] == "res.country:R"
+            found = await conn.ok("search_records", model="res.country", limit=1)
+            assert len(found["records"]) == 1
+            # enabled for the user, but not granted to this client: to this token it is not enabled,
+            # as to an MCP key of the same scope
+            refused = await conn.call("search_records", model="res.partner", limit=1)
+            assert refused.is_error
+            text = "\n".join(part.text for part in refused.content)
+            assert "Model 'res.partner' is not enabled for MCP access." in text, text
+
+    run(oauth_odoo, main)
+
+
 def test_refresh_rotates_and_a_spent_refresh_token_revokes_the_family(oauth_odoo: OAuthOdoo, stack: Stack):
     person = Person(oauth_odoo.base, access="write")
 
