@@ -31,6 +31,12 @@ CORS_HEADERS = [
     ("Access-Control-Max-Age", "86400"),
 ]
 NO_STORE = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
+#: The consent and error pages are never framed (a framed consent could be clicked unknowingly).
+PAGE_HEADERS = [
+    *NO_STORE,
+    ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", "frame-ancestors 'none'"),
+]
 MAX_REGISTRATION_BODY = 64 * 1024
 OAUTH_ROUTE = {**ROUTE, "type": "http"}
 #: The parameters of an authorization request, carried from the consent page to its POST.
@@ -177,7 +183,7 @@ class McpOAuthController(http.Controller):
             info = server._authorize_check(params, user)
             if not post:
                 values = server._consent_values(info, user, params)
-                return request.render("mcp_server.mcp_oauth_consent", values, headers=NO_STORE)
+                return request.render("mcp_server.mcp_oauth_consent", values, headers=PAGE_HEADERS)
             if source.get("decision") != "allow":
                 raise info["fail"]("access_denied", "The user denied the request.")
             code = server._authorize_grant(info, user, source.get("access"), source.getlist("models"))
@@ -201,7 +207,7 @@ class McpOAuthController(http.Controller):
 
     def error_page(self, message):
         return request.render(
-            "mcp_server.mcp_oauth_error", {"message": message}, status=400, headers=NO_STORE
+            "mcp_server.mcp_oauth_error", {"message": message}, status=400, headers=PAGE_HEADERS
         )
 
     # ------------------------------------------------------------------

@@ -139,7 +139,6 @@ class McpGateway(models.AbstractModel):
             "enable_logging": _parse_bool(get("mcp_server.enable_logging"), True),
             "log_retention_days": parse_retention_days(get("mcp_server.log_retention_days")),
             "server_timing": _parse_bool(get("mcp_server.server_timing"), False),
-            "oauth_enabled": _parse_bool(get("mcp_server.oauth_enabled"), False),
         }
 
     @api.model
@@ -149,6 +148,8 @@ class McpGateway(models.AbstractModel):
         settings = self._mcp_read_settings()
         enabled_models = self.env["mcp.enabled.model"].sudo()
         rows = enabled_models._mcp_matrix_rows()
+        oauth_server = self.env["mcp.oauth.server"].sudo()
+        oauth = oauth_server._enabled()
         runtime = self._mcp_runtime()
         runtime["generation"] += 1
         return Snapshot(
@@ -162,8 +163,8 @@ class McpGateway(models.AbstractModel):
             credentials=lib.CredentialCache(),
             field_rules=enabled_models._mcp_field_rules(),
             key_limits=self._mcp_key_limits(),
-            oauth=settings["oauth_enabled"],
-            oauth_resource=self.env["mcp.oauth.server"]._resource() if settings["oauth_enabled"] else "",
+            oauth=oauth,
+            oauth_resource=oauth_server._resource() if oauth else "",
         )
 
     @api.model

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from odoo import api, fields, models
 
+from . import mcp_oauth_fetch
 from .mcp_oauth_client import METADATA_MAX_AGE, check_redirect_uri
 from .mcp_oauth_token import LIFETIMES
 from .mcp_rate_state import StoreUnavailable
@@ -245,7 +246,6 @@ class McpOAuthServer(models.AbstractModel):
     @api.model
     def _fetch_metadata_client(self, url, client):
         """Fetch the Client ID Metadata Document at ``url`` and store (or refresh) its client."""
-        from . import mcp_oauth_fetch
 
         try:
             document = mcp_oauth_fetch.fetch_client_metadata(url)

@@ -11,10 +11,12 @@ every model method a tool runs.
 import base64
 import binascii
 import datetime
+import math
 import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
+from odoo.exceptions import AccessError, MissingError
 
 from .mcp_gateway import McpError
 
@@ -36,6 +38,20 @@ READ_TEXT_MAX_CHARS = 100_000
 READ_TEXT_MAX_BYTES = 1024 * 1024
 READ_IMAGE_MAX_BYTES = 256 * 1024
 IMAGE_MIMETYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+#: Documents whose text Odoo extracts into ``ir.attachment.index_content`` (attachment_indexation).
+EXTRACTED_TEXT_MIMETYPES = (
+    "application/pdf",
+    "application/msword",
+    "application/rtf",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.",
+    "application/vnd.oasis.opendocument.",
+)
+#: ``get_record`` previews the display names of x2many values of at most this many records, for
+#: this many fields at most (each preview is one more read through the gate).
+MAX_RELATED_ITEMS = 5
+MAX_RELATED_SUMMARY_FIELDS = 8
 #: Files listed per ``list_record_attachments`` call.
 MAX_LISTED_ATTACHMENTS = 100
 
@@ -153,9 +169,12 @@ class Tool:
 # Values
 # ----------------------------------------------------------------------
 def jsonable(value):
-    """A read's value in JSON types: datetimes as Odoo writes them (UTC), tuples as lists."""
-    if value is None or isinstance(value, (bool, int, float, str)):
+    """A read's value in JSON types: datetimes as Odoo writes them (UTC), tuples as lists, a float
+    that JSON cannot carry (NaN, infinity) as ``null``."""
+    if value is None or isinstance(value, (bool, int, str)):
         return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, Markup):
         return str(value)
     if isinstance(value, datetime.datetime):
@@ -373,6 +392,9 @@ def get_record(run, model, record_id, fields=None, context=None):
         raise ToolError(f"Record not found: {model} with ID {record_id} does not exist.")
     description = run.meta(model)
     result = {"record": read_rows(run, model, rows)[0]}
+    summaries = related_summaries(run, model, result["record"], context)
+    if summaries:
+        result["related_summaries"] = summaries
     if how == "smart_defaults":
         result["metadata"] = {
             "fields_returned": len(result["record"]),
@@ -387,6 +409,37 @@ def get_record(run, model, record_id, fields=None, context=None):
             "note": note,
         }
     return result
+
+
+def related_summaries(run, model, record, context=None):
+    """Display names of the small x2many values of ``record`` (``{field: [{id, display_name}]}``),
+    each read through the gate as the caller; a relation the caller may not read is left out, and
+    the ids in the record stay as they are. ``None`` when there is nothing to preview."""
+    fields = run.gateway.env.registry[model]._fields
+    summaries = {}
+    attempted = 0
+    for name, value in record.items():
+        spec = fields.get(name)
+        if spec is None or spec.type not in ("one2many", "many2many"):
+            continue
+        if not isinstance(value, list) or not 0 < len(value) <= MAX_RELATED_ITEMS:
+            continue
+        if not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
+            continue
+        if attempted >= MAX_RELATED_SUMMARY_FIELDS:
+            break
+        attempted += 1
+        rights = run.rights(spec.comodel_name)
+        if not rights or not rights["read"]:
+            continue
+        try:
+            rows = run.call(spec.comodel_name, "read", [value, ["display_name"]], run.kwargs({}, context))
+        except (McpError, AccessError, MissingError):
+            continue
+        summaries[name] = [
+            {"id": row["id"], "display_name": row.get("display_name") or f"id {row['id']}"} for row in rows
+        ]
+    return summaries or None
 
 
 def get_fields(run, model, field_names=None, attributes=None):
@@ -718,7 +771,7 @@ def attachment_file(run, attachment_id):
     rows = run.call(
         "ir.attachment",
         "read",
-        [[attachment_id], ["name", "mimetype", "file_size", "type", "url", "datas"]],
+        [[attachment_id], ["name", "mimetype", "file_size", "type", "url", "datas", "index_content"]],
     )
     if not rows:
         raise ToolError(f"Attachment {attachment_id} not found.")
@@ -731,6 +784,7 @@ def attachment_file(run, attachment_id):
         "size": row.get("file_size") if row.get("file_size") is not None else (len(data) if data else None),
         "type": row.get("type"),
         "url": row.get("url") or None,
+        "index_content": row.get("index_content") or None,
     }
     return meta, data, f"{run.base_url}/web/content/{attachment_id}?download=true"
 
@@ -804,6 +858,22 @@ def read_attachment(run, uri=None, attachment_id=None):
     mimetype = meta["mimetype"] or ""
     if meta["type"] == "url":
         result.update(kind="url", text=meta["url"] or "")
+    elif mimetype.startswith(EXTRACTED_TEXT_MIMETYPES):
+        extracted = (meta.get("index_content") or "").strip()
+        # without attachment_indexation, Odoo stores the main type ("application") as the index
+        if extracted and extracted != mimetype.split("/", 1)[0]:
+            result.update(kind="extracted_text", text=extracted[:READ_TEXT_MAX_CHARS])
+            if len(extracted) > READ_TEXT_MAX_CHARS:
+                result.update(
+                    truncated=True,
+                    note=f"Cut at {READ_TEXT_MAX_CHARS} of {len(extracted)} characters: the download "
+                    "link serves the whole file.",
+                )
+        else:
+            result["note"] = (
+                "Odoo extracted no text from this file: it extracts PDF and Office text only with its "
+                "attachment_indexation module."
+            )
     elif data is None:
         result["note"] = "The file is empty."
     elif mimetype in IMAGE_MIMETYPES:

@@ -7,6 +7,7 @@ from . import (
     test_marshal,
     test_mcp,
     test_oauth,
+    test_oauth_fetch,
     test_odoo_routes,
     test_rate_limit,
     test_reach,

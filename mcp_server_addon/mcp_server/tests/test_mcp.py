@@ -336,6 +336,33 @@ class TestMcpTools(McpHttpCase):
             "get_record", {"model": "res.partner", "record_id": 999_999_999}, message="not found"
         )
 
+    def test_get_record_previews_small_relations_it_may_read(self):
+        parent = self.partners[4]
+        children = self.env["res.partner"].create(
+            [{"name": f"MCP Child {i}", "parent_id": parent.id} for i in range(2)]
+        )
+        category = self.env["res.partner.category"].create({"name": "MCP Category"})
+        parent.category_id = category
+        record = self.tool_ok(
+            "get_record",
+            {"model": "res.partner", "record_id": parent.id, "fields": ["name", "child_ids", "category_id"]},
+        )
+        self.assertEqual(record["record"]["child_ids"], children.ids)  # the ids stay as they are
+        self.assertEqual(
+            record["related_summaries"],
+            {"child_ids": [{"id": c.id, "display_name": c.display_name} for c in children]},
+        )
+        # res.partner.category is not enabled: no preview of it, and the read itself still works
+        self.assertEqual(record["record"]["category_id"], category.ids)
+        # a collection over the preview's size is left out
+        self.env["res.partner"].create(
+            [{"name": f"MCP Child {i}", "parent_id": parent.id} for i in range(2, 6)]
+        )
+        record = self.tool_ok(
+            "get_record", {"model": "res.partner", "record_id": parent.id, "fields": ["name", "child_ids"]}
+        )
+        self.assertNotIn("related_summaries", record)
+
     def test_refusals_carry_the_gate_message(self):
         self.tool_refused(
             "search_records",
@@ -570,6 +597,18 @@ class TestMcpTools(McpHttpCase):
             {"model": "res.partner", "record_id": partner.id, "name": "x", "data": "***"},
             message="base64",
         )
+        # a PDF: the text Odoo extracted (attachment_indexation), else a note saying why there is none
+        pdf = self.env["ir.attachment"].create(
+            {"name": "offer.pdf", "raw": b"%PDF-1.4 fake", "res_model": "res.partner", "res_id": partner.id}
+        )
+        self.assertEqual(pdf.mimetype, "application/pdf")
+        pdf.index_content = "application"  # what Odoo stores without attachment_indexation
+        read = self.tool_ok("read_attachment", {"attachment_id": pdf.id})
+        self.assertEqual((read["kind"], read["text"]), ("link", None))
+        self.assertIn("attachment_indexation", read["note"])
+        pdf.index_content = "Offer for MCP: 42 units"
+        read = self.tool_ok("read_attachment", {"attachment_id": pdf.id})
+        self.assertEqual((read["kind"], read["text"]), ("extracted_text", "Offer for MCP: 42 units"))
         # a file of a record whose model is not enabled is not there for MCP, as in Odoo's own reads
         foreign = self.env["ir.attachment"].create(
             {"name": "secret.txt", "raw": b"secret", "res_model": "res.users", "res_id": self.plain_user.id}
@@ -594,6 +633,22 @@ class TestMcpTools(McpHttpCase):
         self.rpc_error(
             self.modern("resources/read", {"uri": "odoo://res.users/count"}), 200, 403, "not enabled"
         )
+
+    def test_a_float_json_cannot_carry_is_null(self):
+        partner, other = self.partners[5], self.partners[6]
+        self.env.cr.execute("UPDATE res_partner SET partner_latitude = 'NaN' WHERE id = %s", [partner.id])
+        other.partner_latitude = 50.5
+        self.env.invalidate_all()
+        found = self.tool_ok(
+            "search_records",
+            {
+                "model": "res.partner",
+                "domain": [["id", "in", [partner.id, other.id]]],
+                "fields": ["partner_latitude"],
+                "order": "id",
+            },
+        )
+        self.assertEqual([r["partner_latitude"] for r in found["records"]], [None, 50.5])
 
     def test_binary_fields_are_uris(self):
         partner = self.partners[1]

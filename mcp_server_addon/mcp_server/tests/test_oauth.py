@@ -7,10 +7,9 @@ import hashlib
 import json
 import re
 import secrets
-import unittest
 from datetime import timedelta
 from unittest.mock import patch
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from odoo import fields
 from odoo.exceptions import AccessError
@@ -18,6 +17,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .. import compat
+from ..models import mcp_oauth_fetch
 from .common import PASSWORD
 from .mirror_common import MirrorCase
 
@@ -25,6 +25,11 @@ REDIRECT = "http://127.0.0.1:33418/callback"
 CSRF_RE = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
 FETCH = "odoo.addons.mcp_server.models.mcp_oauth_fetch.fetch_client_metadata"
 QUIET = ("odoo.addons.mcp_server.models.mcp_oauth_server", "odoo.http")
+
+
+def with_params(path, params):
+    """``path?params`` (18.0's ``url_open`` takes no ``params``)."""
+    return f"{path}?{urlencode(params)}" if params else path
 
 
 def pkce():
@@ -57,8 +62,8 @@ class OAuthCase(MirrorCase):
     def db_headers(self, **extra):
         return {"X-Odoo-Database": self.env.cr.dbname, **extra}
 
-    def get(self, path, **kwargs):
-        return self.url_open(path, headers=self.db_headers(), allow_redirects=False, **kwargs)
+    def get(self, path, params=None):
+        return self.url_open(with_params(path, params), headers=self.db_headers(), allow_redirects=False)
 
     def post_form(self, path, data, headers=None):
         return self.url_open(
@@ -81,7 +86,7 @@ class OAuthCase(MirrorCase):
 
     def consent_page(self, params, login="mcp_tester"):
         self.authenticate(login, PASSWORD)
-        return self.url_open("/mcp/oauth/authorize", params=params, allow_redirects=False)
+        return self.url_open(with_params("/mcp/oauth/authorize", params), allow_redirects=False)
 
     def consent(self, params, access="read", models=(), decision="allow", login="mcp_tester"):
         """Sign in, open the consent page and answer it: the 303 response."""
@@ -215,7 +220,7 @@ class TestOAuthDiscovery(OAuthCase):
 
     def test_preflight(self):
         for path in ("/.well-known/oauth-authorization-server", "/mcp/oauth/token", "/mcp/oauth/register"):
-            response = self.url_open(path, method="OPTIONS", headers=self.db_headers())
+            response = self.opener.options(self.base_url() + path, headers=self.db_headers(), timeout=12)
             self.assertEqual(response.status_code, 204, path)
             self.assertEqual(response.headers["Access-Control-Allow-Origin"], "*")
 
@@ -390,6 +395,8 @@ class TestOAuthAuthorize(OAuthCase):
         page = self.consent_page(self.authorize_params(challenge))
         self.assertEqual(page.status_code, 200, page.text)
         self.assertIn('id="mcp_oauth_consent"', page.text)
+        self.assertEqual(page.headers["X-Frame-Options"], "DENY")
+        self.assertEqual(page.headers["Cache-Control"], "no-store")
         self.assertIn("Test Client", page.text)
         self.assertIn("127.0.0.1", page.text)
         self.assertIn('value="write"', page.text)  # mcp_tester may write partners
@@ -416,8 +423,7 @@ class TestOAuthAuthorize(OAuthCase):
         ):
             with self.subTest(**{k: str(v) for k, v in overrides.items()}):
                 response = self.url_open(
-                    "/mcp/oauth/authorize",
-                    params=self.authorize_params(challenge, **overrides),
+                    with_params("/mcp/oauth/authorize", self.authorize_params(challenge, **overrides)),
                     allow_redirects=False,
                 )
                 self.assertEqual(response.status_code, 400, response.text)
@@ -425,14 +431,16 @@ class TestOAuthAuthorize(OAuthCase):
                 self.assertIn("mcp_oauth_error", response.text)
         self.client.action_revoke()
         response = self.url_open(
-            "/mcp/oauth/authorize", params=self.authorize_params(challenge), allow_redirects=False
+            with_params("/mcp/oauth/authorize", self.authorize_params(challenge)), allow_redirects=False
         )
         self.assertEqual(response.status_code, 400, response.text)
         # the neighbour: the second registered redirect URI, exactly, is fine
         self.client.active = True
         response = self.url_open(
-            "/mcp/oauth/authorize",
-            params=self.authorize_params(challenge, redirect_uri="https://app.example/cb"),
+            with_params(
+                "/mcp/oauth/authorize",
+                self.authorize_params(challenge, redirect_uri="https://app.example/cb"),
+            ),
             allow_redirects=False,
         )
         self.assertEqual(response.status_code, 200, response.text)
@@ -453,8 +461,7 @@ class TestOAuthAuthorize(OAuthCase):
         ):
             with self.subTest(**{k: str(v) for k, v in overrides.items()}):
                 response = self.url_open(
-                    "/mcp/oauth/authorize",
-                    params=self.authorize_params(challenge, **overrides),
+                    with_params("/mcp/oauth/authorize", self.authorize_params(challenge, **overrides)),
                     allow_redirects=False,
                 )
                 answer = self.redirected(response)
@@ -464,8 +471,9 @@ class TestOAuthAuthorize(OAuthCase):
                 self.assertNotIn("code", answer)
         # a trailing slash on the resource is tolerated
         response = self.url_open(
-            "/mcp/oauth/authorize",
-            params=self.authorize_params(challenge, resource=self.resource + "/"),
+            with_params(
+                "/mcp/oauth/authorize", self.authorize_params(challenge, resource=self.resource + "/")
+            ),
             allow_redirects=False,
         )
         self.assertEqual(response.status_code, 200, response.text)
@@ -478,7 +486,7 @@ class TestOAuthAuthorize(OAuthCase):
         self.assertFalse(self.env["mcp.oauth.grant"].sudo().search([("client_id", "=", self.client.id)]))
         self.authenticate("plain_tester", PASSWORD)
         response = self.url_open(
-            "/mcp/oauth/authorize", params=self.authorize_params(challenge), allow_redirects=False
+            with_params("/mcp/oauth/authorize", self.authorize_params(challenge)), allow_redirects=False
         )
         self.assertEqual(self.redirected(response)["error"], "access_denied")
 
@@ -779,6 +787,29 @@ class TestOAuthTokens(OAuthCase):
         self.assertEqual(revoke.status_code, 200)
         self.assertMcpOk(answer["access_token"])
 
+    def test_tools_follow_the_grant(self):
+        read = {t["name"] for t in self.assertMcpOk(self.tokens("read")["access_token"])["tools"]}
+        write = {t["name"] for t in self.assertMcpOk(self.tokens("write")["access_token"])["tools"]}
+        self.assertIn("search_records", read)
+        self.assertNotIn("update_record", read)
+        self.assertIn("update_record", write)
+
+    def test_rate_limit_counts_the_user_and_the_grant(self):
+        access = self.tokens()["access_token"]
+        self.icp.set_param("mcp_server.request_limit", "10")
+        for _i in range(10):
+            self.assertMcpOk(access)
+        response = self.mcp(access)
+        self.assertEqual(response.status_code, 429, response.text)
+        self.assertIn("Retry-After", response.headers)
+        grant = self.env["mcp.oauth.grant"].sudo().search([("client_id", "=", self.client.id)])
+        store = self.env["mcp.rate.state"]._mcp_store()
+        keys = {row[0] for row in store.execute("SELECT key FROM mcp_rate_state", [])}
+        self.assertIn(f"g:{grant.id}/10", keys)
+        self.assertIn(f"u:{self.mcp_user.id}/10", keys)
+        # the user's other credentials share the user's limit
+        self.assertEqual(self.mcp(self.odoo_key).status_code, 429)
+
     @mute_logger(*QUIET)
     def test_token_rate_limit(self):
         for _i in range(60):
@@ -849,16 +880,7 @@ class TestOAuthTokenOnlyOnMcp(OAuthCase):
         )
 
 
-def has_fetcher():
-    try:
-        from ..models import mcp_oauth_fetch  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 @tagged("post_install", "-at_install")
-@unittest.skipUnless(has_fetcher(), "models/mcp_oauth_fetch.py is not in this tree")
 class TestOAuthMetadataDocuments(OAuthCase):
     URL = "https://client.example/oauth/client.json"
 
@@ -917,8 +939,6 @@ class TestOAuthMetadataDocuments(OAuthCase):
             fetch.assert_not_called()
 
     def test_real_fetcher_refuses_private_addresses(self):
-        from ..models import mcp_oauth_fetch
-
         for url in (
             "https://127.0.0.1/client.json",
             "https://10.0.0.1/c",
