@@ -43,5 +43,6 @@ The hot paths (key hashing, rate limiting, permission decisions, XML-RPC codec) 
     },
     "images": ["static/description/banner.png"],
     "installable": True,
+    "uninstall_hook": "uninstall_hook",
     "application": True,
 }

@@ -25,12 +25,18 @@ class MailThread(models.AbstractModel):
             "api_key": self.env._("Odoo API key"),
             "password": self.env._("password"),
             "session": self.env._("web session"),
+            "oauth": self.env._("OAuth"),
         }.get(via.get("auth"), "")
         key_id = via.get("key_id")
         if isinstance(key_id, int) and key_id:
             key = self.env["mcp.api.key"].sudo().browse(key_id).exists()
             if key:
                 how = self.env._("key “%(name)s”", name=key.name)
+        oauth_client_id = via.get("oauth_client_id")
+        if isinstance(oauth_client_id, int) and oauth_client_id:
+            oauth_client = self.env["mcp.oauth.client"].sudo().browse(oauth_client_id).exists()
+            if oauth_client:
+                how = self.env._("OAuth client “%(name)s”", name=oauth_client.name)
         client = via.get("client")
         details = ", ".join(part for part in (how, client if isinstance(client, str) else "") if part)
         return self.env._("via MCP (%(details)s)", details=details) if details else self.env._("via MCP")

@@ -545,9 +545,13 @@ class McpGateway(models.AbstractModel):
         records = env.get(model)
         if records is None:
             raise UserError(env._("Object %s doesn't exist", model))
+        if not callable(getattr(type(records), method, None)):  # a method the gate knows, not this model
+            raise McpError(404, f"The method '{model}.{method}' does not exist", "error")
         args, kwargs = plan.args, plan.kwargs
         # Set here, after the reach rule trimmed the caller's context: a client cannot forge it.
         via = {"auth": principal.auth_method, "key_id": principal.key_id, "client": audit.client}
+        if principal.client_id:
+            via["oauth_client_id"] = principal.client_id
         call_kwargs = {**kwargs, "context": {**(kwargs.get("context") or {}), MCP_VIA: via}}
         if plan.document_filter is not None and args:
             args = [_readable_documents(records, args[0], *plan.document_filter), *args[1:]]

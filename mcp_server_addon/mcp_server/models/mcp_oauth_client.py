@@ -6,6 +6,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from .. import compat
@@ -113,6 +114,19 @@ class McpOAuthClient(models.Model):
                 SQL.identifier(self._table),
             )
         )
+
+    @api.constrains("redirect_uris")
+    def _check_redirect_uris(self):
+        for client in self:
+            uris = client._redirect_uri_list()
+            if not uris:
+                raise ValidationError(self.env._("A client needs at least one redirect URI."))
+            for uri in uris:
+                reason = check_redirect_uri(uri)
+                if reason:
+                    raise ValidationError(
+                        self.env._("Invalid redirect URI %(uri)s: %(reason)s", uri=uri, reason=reason)
+                    )
 
     def _compute_grant_count(self):
         counts = dict.fromkeys(self.ids, 0)

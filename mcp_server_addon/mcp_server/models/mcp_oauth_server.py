@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from odoo import api, fields, models
 
 from . import mcp_oauth_fetch
+from .mcp_gateway import McpError
 from .mcp_oauth_client import METADATA_MAX_AGE, check_redirect_uri
 from .mcp_oauth_token import LIFETIMES
 from .mcp_rate_state import StoreUnavailable
@@ -208,7 +209,7 @@ class McpOAuthServer(models.AbstractModel):
             ) from None
         if retry_after is not None:
             raise OAuthError(
-                "slow_down" if bucket == "token" else "temporarily_unavailable",
+                "temporarily_unavailable",
                 "Too many requests. Rate limit exceeded.",
                 429,
                 retry_after=retry_after,
@@ -321,8 +322,8 @@ class McpOAuthServer(models.AbstractModel):
                 continue
             if not isinstance(value, str) or len(value) > MAX_METADATA_URI:
                 raise ValueError(f"invalid_client_metadata: {key} must be a string")
-            if key.endswith("_uri") and not value.startswith("https://"):
-                raise ValueError(f"invalid_client_metadata: {key} must be an https URL")
+            if key.endswith("_uri") and not value.startswith(("https://", "http://")):
+                raise ValueError(f"invalid_client_metadata: {key} must be an http(s) URL")
             values[key] = value
         return values
 
@@ -443,7 +444,7 @@ class McpOAuthServer(models.AbstractModel):
         gateway = self.env["mcp.gateway"].sudo()
         try:
             gateway._mcp_check_enabled()
-        except Exception:
+        except McpError:  # disabled, or the native module missing
             raise fail("temporarily_unavailable", "MCP is not available on this server now.") from None
         if not user.has_group("mcp_server.group_mcp_user"):
             raise fail("access_denied", "This user is not allowed to use MCP.")
@@ -500,6 +501,9 @@ class McpOAuthServer(models.AbstractModel):
             "client": client,
             "client_name": client.name,
             "redirect_host": parts.hostname or f"{parts.scheme}:",
+            # a metadata document client is vouched for by the host that publishes it; a registered
+            # client's name is its own claim
+            "client_host": urlsplit(client.client_id).hostname if client.kind == "metadata" else None,
             "user": user,
             "can_write": info["can_write"],
             "models": [(r[0], names.get(r[0], r[0])) for r in info["rights"]],

@@ -119,6 +119,20 @@ class TestJson2(MirrorCase):
             "/mcp/json/2/res.partner", headers={"Authorization": f"bearer {self.odoo_key}"}
         )
         self.assertJson2Error(response, 404, "werkzeug.exceptions.NotFound")
+        # a method the gate knows that this model does not have: the gate first, then 404, as
+        # Odoo's JSON-2 answers
+        response = self.json2("res.country", "message_post", {"ids": [1], "body": "x"}, key=self.odoo_key)
+        self.assertJson2Error(response, 403, "odoo.exceptions.AccessError")
+        self.country_rights.allow_write = True
+        self.env.registry.clear_cache()
+        response = self.json2("res.country", "message_post", {"ids": [1], "body": "x"}, key=self.odoo_key)
+        self.assertJson2Error(
+            response,
+            404,
+            "werkzeug.exceptions.NotFound",
+            "The method 'res.country.message_post' does not exist",
+        )
+        self.json2_ok("res.partner", "search_count", {"domain": [["id", "=", 0]]})
 
     def test_rate_limit_and_switch(self):
         self.icp.set_param("mcp_server.request_limit", "10")

@@ -12,7 +12,7 @@ from unittest.mock import patch
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -324,6 +324,37 @@ class TestOAuthRegistration(OAuthCase):
             self.register(redirect_uris=[REDIRECT], scope="mcp:read admin"), 400, "invalid_client_metadata"
         )
         self.assertEqual(self.register(redirect_uris=[REDIRECT], scope="mcp:read").status_code, 201)
+        self.assertOAuthError(
+            self.register(redirect_uris=[REDIRECT], client_uri="javascript:alert(1)"),
+            400,
+            "invalid_client_metadata",
+        )
+        # what the MCP Python SDK sends
+        sdk = {
+            "redirect_uris": ["http://localhost:3030/callback"],
+            "token_endpoint_auth_method": "client_secret_post",
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+            "scope": "mcp:read mcp:write",
+            "client_name": "SDK client",
+            "client_uri": "http://localhost:3030",
+            "application_type": "native",
+        }
+        response = self.register(**sdk)
+        self.assertEqual(response.status_code, 201, response.text)
+        self.assertTrue(response.json()["client_secret"])
+
+    def test_registration_limits(self):
+        unused = self.env["mcp.oauth.client"].sudo().search_count([("kind", "=", "registered")])
+        with patch("odoo.addons.mcp_server.models.mcp_oauth_server.MAX_UNUSED_CLIENTS", unused + 1):
+            self.assertEqual(self.register(redirect_uris=[REDIRECT]).status_code, 201)
+            self.assertOAuthError(self.register(redirect_uris=[REDIRECT]), 503, "temporarily_unavailable")
+        self.env["mcp.rate.state"]._mcp_store().execute("DELETE FROM mcp_rate_state")
+        for _i in range(20):
+            self.assertEqual(self.register(redirect_uris=[REDIRECT]).status_code, 201)
+        response = self.register(redirect_uris=[REDIRECT])
+        self.assertEqual(response.status_code, 429, response.text)
+        self.assertIn("Retry-After", response.headers)
 
     def test_registration_switch(self):
         self.icp.set_param("mcp_server.oauth_registration", "False")
@@ -547,6 +578,10 @@ class TestOAuthTokens(OAuthCase):
             )
         )
         self.assertEqual(self.partner.name, "OAuth partner")
+        # the grant records its last use
+        grant = self.env["mcp.oauth.grant"].sudo().search([("client_id", "=", self.client.id)])
+        grant.invalidate_recordset(["last_used"])
+        self.assertTrue(grant.last_used)
         # the audit rows name the user and the client
         rows = self.logs(endpoint="/mcp", oauth_client_id=self.client.id)
         self.assertTrue(rows)
@@ -572,6 +607,14 @@ class TestOAuthTokens(OAuthCase):
         )
         self.assertEqual(self.partner.name, "Renamed")
         self.assertEqual(self.partner.write_uid, self.mcp_user)
+        # the chatter says through which client
+        self.assertTrue(
+            self.call_tool(access, "create_record", {"model": "res.partner", "values": {"name": "Via OAuth"}})
+        )
+        created = self.env["res.partner"].search([("name", "=", "Via OAuth")])
+        self.env.invalidate_all()
+        bodies = [str(m.body) for m in created.message_ids]
+        self.assertTrue(any("via MCP (OAuth client “Test Client”" in b for b in bodies), bodies)
         access = self.tokens("read", ["res.country"])["access_token"]
         self.assertFalse(
             self.call_tool(access, "search_records", {"model": "res.partner", "domain": [], "limit": 1})
@@ -904,6 +947,8 @@ class TestOAuthMetadataDocuments(OAuthCase):
         response = self.exchange(answer["code"], verifier, client_id=self.URL)
         self.assertEqual(response.status_code, 200, response.text)
         self.assertMcpOk(response.json()["access_token"])
+        page = self.consent_page(params)
+        self.assertIn('class="mcp_oauth_client_host">client.example<', page.text)
         # a fresh document is not fetched again; a stale one is
         with patch(FETCH, return_value=self.document(client_name="Renamed")) as fetch:
             self.assertEqual(self.consent_page(params).status_code, 200)
@@ -977,6 +1022,14 @@ class TestOAuthAccess(OAuthCase):
             mine.with_user(self.mcp_user).write({"scope": ""})
         mine.with_user(self.mcp_user).action_revoke()
         self.assertFalse(mine.active)
+
+    def test_redirect_uris_are_checked_on_every_write(self):
+        with self.assertRaises(ValidationError):
+            self.client.redirect_uris = "javascript:alert(1)"
+        with self.assertRaises(ValidationError):
+            self.client.redirect_uris = " \n "
+        self.client.redirect_uris = "https://app.example/other\ncom.example.app:/cb"
+        self.assertTrue(self.client._has_redirect_uri("com.example.app:/cb"))
 
     def test_cron_cleanup(self):
         answer = self.tokens()
