@@ -129,6 +129,7 @@ class Redirect:
 
     location: str
     params: dict[str, str]
+    status: int
 
     @property
     def code(self) -> str | None:
@@ -166,7 +167,7 @@ class Browser:
             location = urljoin(response.url, response.headers["Location"])
             if urlsplit(location)[:2] != self.origin:
                 query = parse_qs(urlsplit(location).query)
-                return Redirect(location, {k: v[0] for k, v in query.items()})
+                return Redirect(location, {k: v[0] for k, v in query.items()}, response.status_code)
             response = self.session.get(location, allow_redirects=False, timeout=TIMEOUT)
         raise AssertionError(f"more than {MAX_REDIRECTS} redirects from {url}")
 
@@ -219,6 +220,7 @@ class Browser:
         data.append(("decision", decision))
         got = self.submit(page, form, data)
         assert isinstance(got, Redirect), f"the consent did not send the browser back to the client: {got}"
+        assert got.status == 303, f"the consent answers with a 303 See Other, not {got.status}"
         return got
 
     def authorize(
