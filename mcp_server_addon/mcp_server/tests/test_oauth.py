@@ -352,8 +352,9 @@ class TestOAuthRegistration(OAuthCase):
         self.env["mcp.rate.state"]._mcp_store().execute("DELETE FROM mcp_rate_state")
         for _i in range(20):
             self.assertEqual(self.register(redirect_uris=[REDIRECT]).status_code, 201)
-        response = self.register(redirect_uris=[REDIRECT])
-        self.assertEqual(response.status_code, 429, response.text)
+        attempts = (self.register(redirect_uris=[REDIRECT]) for _i in range(10))
+        response = next((r for r in attempts if r.status_code == 429), None)
+        self.assertIsNotNone(response, "no 429 after the limit's share")
         self.assertIn("Retry-After", response.headers)
 
     def test_registration_switch(self):
@@ -855,12 +856,16 @@ class TestOAuthTokens(OAuthCase):
 
     @mute_logger(*QUIET)
     def test_token_rate_limit(self):
-        for _i in range(60):
-            self.token(grant_type="refresh_token", refresh_token="nope", client_id=self.client.client_id)
-        response = self.token(
-            grant_type="refresh_token", refresh_token="nope", client_id=self.client.client_id
-        )
-        self.assertEqual(response.status_code, 429, response.text)
+        def attempt():
+            return self.token(
+                grant_type="refresh_token", refresh_token="nope", client_id=self.client.client_id
+            )
+
+        # the limit's share is answered (a refused grant, not a rate refusal), then 429 (the share
+        # refills by one a second: a few more requests reach the refusal however slow the run)
+        self.assertEqual({attempt().status_code for _i in range(60)}, {400})
+        response = next((r for r in (attempt() for _i in range(30)) if r.status_code == 429), None)
+        self.assertIsNotNone(response, "no 429 after the limit's share")
         self.assertIn("Retry-After", response.headers)
 
 
