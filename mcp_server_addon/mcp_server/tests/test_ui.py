@@ -1,8 +1,11 @@
 import base64
+import hashlib
 import os
 import re
+import secrets
 from pathlib import Path
 from unittest.mock import patch
+from urllib.parse import urlencode
 
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import ChromeBrowser
@@ -93,3 +96,51 @@ class TestAdminAppUi(McpCase):
             "mcp_via_chatter_tour",
             "screenshot_chatter.png",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestOAuthUi(McpCase):
+    """The OAuth consent in a browser, then the user's Connected Clients list, where one click
+    takes the access back."""
+
+    def test_oauth_consent_and_revoke_tour(self):
+        base = self.base_url()
+        self.icp.set_param("web.base.url", base)
+        self.icp.set_param("web.base.url.freeze", "True")
+        self.icp.set_param("mcp_server.oauth_enabled", "True")
+        admin = self.env.ref("base.user_admin")
+        # the redirect URI is a page of this Odoo, so that the browser (and the tour) stays here
+        redirect_uri = f"{base}/odoo/mcp-models?mcp_oauth_test=1"
+        client = self.env["mcp.oauth.client"].create(
+            {
+                "name": "Tour Client",
+                "client_id": "tour-client-1",
+                "kind": "registered",
+                "redirect_uris": redirect_uri,
+                "token_endpoint_auth_method": "none",
+            }
+        )
+        verifier = secrets.token_urlsafe(48)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": client.client_id,
+                "redirect_uri": redirect_uri,
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+                "state": "tour-state",
+                "scope": "mcp:read mcp:write",
+                "resource": f"{base}/mcp",
+            }
+        )
+
+        self.start_tour(f"/mcp/oauth/authorize?{query}", "mcp_oauth_consent_tour", login="admin")
+
+        Grant = self.env["mcp.oauth.grant"].with_context(active_test=False)
+        grant = Grant.search([("client_id", "=", client.id)])
+        self.assertEqual(len(grant), 1, "the consent made one grant")
+        self.assertEqual(grant.user_id, admin)
+        self.assertEqual((grant.scope, grant.oauth_scope), ("*:R", "mcp:read"), "read only was chosen")
+        self.assertFalse(grant.active, "revoked from the Connected Clients list")
+        self.assertTrue(client.active, "revoking a grant leaves the client registered")
