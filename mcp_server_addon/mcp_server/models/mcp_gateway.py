@@ -10,7 +10,6 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from functools import partial
 
 from odoo import api, models, tools
 from odoo.exceptions import AccessDenied, UserError
@@ -491,17 +490,30 @@ class McpGateway(models.AbstractModel):
         call_kwargs = {**kwargs, "context": {**(kwargs.get("context") or {}), MCP_VIA: via}}
         if plan.document_filter is not None and args:
             args = [_readable_documents(records, args[0], *plan.document_filter), *args[1:]]
-        result = retrying(partial(compat.call_kw, records, method, args, call_kwargs), env)
-        if plan.fields_marks:
-            result = plan.mark_fields(result)
-        record_ids = _record_ids(method, args, result)
-        audit.add(
-            "resource_retrieval" if plan.operation == "read" else "write_operation",
-            record_ids=record_ids,
-            request_data=audit.request_data(args, kwargs),
-            response_data=_summary(result),
-        )
-        return result
+        checkpoint = audit.checkpoint()
+
+        def attempt():
+            audit.rewind(checkpoint)  # a retried attempt starts again from here
+            result = compat.call_kw(records, method, args, call_kwargs)
+            if plan.fields_marks:
+                result = plan.mark_fields(result)
+            audit.add(
+                "resource_retrieval" if plan.operation == "read" else "write_operation",
+                record_ids=_record_ids(method, args, result),
+                request_data=audit.request_data(args, kwargs),
+                response_data=_summary(result),
+            )
+            # The call's rows commit with its work, in the transaction ``retrying`` commits: no
+            # second transaction (and its round trips) for them at the end of the request.
+            env.flush_all()
+            audit.write_pending(self.env)
+            return result
+
+        try:
+            return retrying(attempt, env)
+        except Exception:
+            audit.rewind(checkpoint)  # rolled back with the call: the surface records the failure
+            raise
 
 
 class McpWorld:
