@@ -477,8 +477,13 @@ class McpGateway(models.AbstractModel):
     @api.model
     def _mcp_execute(self, principal, model, method, plan, audit):
         """Run ``model.method`` with the plan's arguments as the principal's user, never as
-        superuser, with the caller's (trimmed) context, in Odoo's retrying transaction, as Odoo's
-        own ``execute_kw`` does. The method runs under the name it was sent with."""
+        superuser, with the caller's (trimmed) context. The method runs under the name it was
+        sent with.
+
+        A call that writes runs in Odoo's retrying transaction, as Odoo's own ``execute_kw`` does,
+        and its audit rows commit with it. A read runs in the request's transaction, which Odoo's
+        retrying commits at the end of the request (as Odoo's JSON-2 runs every call): the reads of
+        one request (a tool's page and its count) and their audit rows share one transaction."""
         env = api.Environment(self.env.cr, principal.uid, {})
         compat.set_default_env(env)
         records = env.get(model)
@@ -503,6 +508,13 @@ class McpGateway(models.AbstractModel):
                 request_data=audit.request_data(args, kwargs),
                 response_data=_summary(result),
             )
+            return result
+
+        if plan.operation == "read":
+            return attempt()  # its rows are written at the end of the request
+
+        def attempt_and_write():
+            result = attempt()
             # The call's rows commit with its work, in the transaction ``retrying`` commits: no
             # second transaction (and its round trips) for them at the end of the request.
             env.flush_all()
@@ -510,7 +522,7 @@ class McpGateway(models.AbstractModel):
             return result
 
         try:
-            return retrying(attempt, env)
+            return retrying(attempt_and_write, env)
         except Exception:
             audit.rewind(checkpoint)  # rolled back with the call: the surface records the failure
             raise
