@@ -112,9 +112,11 @@ def dump_for_log(value):
 
 
 class Audit:
-    """Audit rows of one request, written at its end, after a failed call has rolled its own work
-    back, so that a refused or failed request keeps its rows. No extra connection or commit per
-    request. Writing never breaks the request: a failure is logged and forgotten."""
+    """Audit rows of one request: a write's rows with the write, in the transaction that commits it
+    (:meth:`write_pending`), the others at the end of the request (:meth:`flush`), after a failed
+    call has rolled its own work back, so that a refused or failed request keeps its rows. No extra
+    connection or commit per request. Writing never breaks the request: a failure is logged and
+    forgotten."""
 
     def __init__(self, endpoint, env=None):
         # ``env``: where rows go when there is no HTTP request of our own (the playground's button)
