@@ -112,9 +112,11 @@ def dump_for_log(value):
 
 
 class Audit:
-    """Audit rows of one request, written at its end, after a failed call has rolled its own work
-    back, so that a refused or failed request keeps its rows. No extra connection or commit per
-    request. Writing never breaks the request: a failure is logged and forgotten."""
+    """Audit rows of one request: a write's rows with the write, in the transaction that commits it
+    (:meth:`write_pending`), the others at the end of the request (:meth:`flush`), after a failed
+    call has rolled its own work back, so that a refused or failed request keeps its rows. No extra
+    connection or commit per request. Writing never breaks the request: a failure is logged and
+    forgotten."""
 
     def __init__(self, endpoint, env=None):
         # ``env``: where rows go when there is no HTTP request of our own (the playground's button)
@@ -128,6 +130,8 @@ class Audit:
             "user_agent": ((httprequest.headers.get("User-Agent") or "") if httprequest else "")[:256],
         }
         self.rows = []
+        #: How many of ``rows`` are written already (by :meth:`write_pending`).
+        self.written = 0
         self.enabled = False
 
     @property
@@ -149,14 +153,36 @@ class Audit:
     def add(self, event_type, **values):
         self.rows.append(dict(self.base, event_type=event_type, **values))
 
+    def checkpoint(self):
+        """Where the rows stand, for :meth:`rewind`."""
+        return len(self.rows), self.written
+
+    def rewind(self, checkpoint):
+        """Forget the rows added since ``checkpoint``, and that those written since then were
+        written: their transaction rolled back (a failed or retried call)."""
+        count, written = checkpoint
+        del self.rows[count:]
+        self.written = written
+
+    def write_pending(self, env):
+        """Write the rows gathered so far with ``env``'s cursor, in the transaction that is about
+        to commit the call's own work: a call and its rows commit together, in one transaction,
+        and :meth:`flush` writes only the rows added afterwards."""
+        self._write(env)
+
     def flush(self):
-        env = self.env if self.env is not None else request.env if request and request.db else None
-        if not self.enabled or not self.rows or env is None:
+        """Write the rows not written yet, at the end of the request."""
+        self._write(self.env if self.env is not None else request.env if request and request.db else None)
+
+    def _write(self, env):
+        pending = self.rows[self.written :]
+        self.written = len(self.rows)
+        if not self.enabled or not pending or env is None:
             return
         duration = round((time.perf_counter() - self.started) * 1000.0, 2)
         gateway = env["mcp.gateway"]
         rows = []
-        for row in self.rows:
+        for row in pending:
             if row["event_type"] == "auth_failure" and not gateway._mcp_log_allowed(row["ip_address"]):
                 continue
             row.setdefault("duration_ms", duration)

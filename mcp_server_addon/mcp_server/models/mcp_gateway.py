@@ -10,7 +10,6 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from functools import partial
 
 from odoo import api, models, tools
 from odoo.exceptions import AccessDenied, UserError
@@ -543,8 +542,13 @@ class McpGateway(models.AbstractModel):
     @api.model
     def _mcp_execute(self, principal, model, method, plan, audit):
         """Run ``model.method`` with the plan's arguments as the principal's user, never as
-        superuser, with the caller's (trimmed) context, in Odoo's retrying transaction, as Odoo's
-        own ``execute_kw`` does. The method runs under the name it was sent with."""
+        superuser, with the caller's (trimmed) context. The method runs under the name it was
+        sent with.
+
+        A call that writes runs in Odoo's retrying transaction, as Odoo's own ``execute_kw`` does,
+        and its audit rows commit with it. A read runs in the request's transaction, which Odoo's
+        retrying commits at the end of the request (as Odoo's JSON-2 runs every call): the reads of
+        one request (a tool's page and its count) and their audit rows share one transaction."""
         env = api.Environment(self.env.cr, principal.uid, {})
         compat.set_default_env(env)
         records = env.get(model)
@@ -560,17 +564,37 @@ class McpGateway(models.AbstractModel):
         call_kwargs = {**kwargs, "context": {**(kwargs.get("context") or {}), MCP_VIA: via}}
         if plan.document_filter is not None and args:
             args = [_readable_documents(records, args[0], *plan.document_filter), *args[1:]]
-        result = retrying(partial(compat.call_kw, records, method, args, call_kwargs), env)
-        if plan.fields_marks:
-            result = plan.mark_fields(result)
-        record_ids = _record_ids(method, args, result)
-        audit.add(
-            "resource_retrieval" if plan.operation == "read" else "write_operation",
-            record_ids=record_ids,
-            request_data=audit.request_data(args, kwargs),
-            response_data=_summary(result),
-        )
-        return result
+        checkpoint = audit.checkpoint()
+
+        def attempt():
+            audit.rewind(checkpoint)  # a retried attempt starts again from here
+            result = compat.call_kw(records, method, args, call_kwargs)
+            if plan.fields_marks:
+                result = plan.mark_fields(result)
+            audit.add(
+                "resource_retrieval" if plan.operation == "read" else "write_operation",
+                record_ids=_record_ids(method, args, result),
+                request_data=audit.request_data(args, kwargs),
+                response_data=_summary(result),
+            )
+            return result
+
+        if plan.operation == "read":
+            return attempt()  # its rows are written at the end of the request
+
+        def attempt_and_write():
+            result = attempt()
+            # The call's rows commit with its work, in the transaction ``retrying`` commits: no
+            # second transaction (and its round trips) for them at the end of the request.
+            env.flush_all()
+            audit.write_pending(self.env)
+            return result
+
+        try:
+            return retrying(attempt_and_write, env)
+        except Exception:
+            audit.rewind(checkpoint)  # rolled back with the call: the surface records the failure
+            raise
 
 
 class McpWorld:

@@ -115,6 +115,23 @@ class TestXmlRpcObject(McpCase):
         rows = self.logs(event_type="write_operation", model_name="res.partner")
         self.assertIn(str(partner_id), rows.mapped("record_ids"))
 
+    def test_audit_rows_follow_the_call(self):
+        """A write's row commits with it; a write Odoo refuses leaves its error row and no write row."""
+        uid, key = self.mcp_user.id, self.mcp_key
+        partner = self.env["res.partner"].create({"name": "Audited"})
+        before = self.logs(model_name="res.partner")
+        self.assertTrue(self.execute(uid, key, "res.partner", "write", [[partner.id], {"name": "Audited 2"}]))
+        with self.assertFault(2):  # a partner cannot be its own parent
+            self.execute(uid, key, "res.partner", "write", [[partner.id], {"parent_id": partner.id}])
+        self.assertEqual(
+            self.execute(uid, key, "res.partner", "read", [[partner.id], ["name"]])[0]["name"], "Audited 2"
+        )
+        rows = (self.logs(model_name="res.partner") - before).sorted("id")
+        self.assertEqual(rows.mapped("event_type"), ["write_operation", "error", "resource_retrieval"])
+        self.assertEqual(rows.mapped("operation"), ["write", "write", "read"])
+        partner.invalidate_recordset()
+        self.assertFalse(partner.parent_id)
+
     def test_none_result_is_the_fault_the_client_expects(self):
         partner = self.env["res.partner"].create({"name": "To archive"})
         with self.assertFault(1) as ctx:

@@ -77,6 +77,7 @@ class McpPlayground(models.TransientModel):
         audit = Audit(ENDPOINT, env=self.env(su=True))
         audit.base["operation"] = self.tool
         audit.principal(principal)
+        first_log = self.env["mcp.log"].sudo().search([], order="id desc", limit=1).id or 0
         try:
             audit.enabled = gateway._mcp_check_enabled().logging
             gateway._mcp_check_member(principal)
@@ -89,7 +90,6 @@ class McpPlayground(models.TransientModel):
         except ValueError as exc:  # an unknown tool or arguments that do not fit its schema
             audit.add("error", error_code="E400", error_message=str(exc)[:1000])
             outcome = {"isError": True, "content": [{"type": "text", "text": str(exc)}]}
-        first_log = self.env["mcp.log"].sudo().search([], order="id desc", limit=1).id or 0
         audit.flush()
         logs = (
             self.env["mcp.log"]
