@@ -151,6 +151,26 @@ class Stack:
         return "\n".join(keep[-lines:]) or "(nothing logged above INFO)"
 
 
+def install_addon(stack: Stack, db: str, log_name: str) -> None:
+    """Install ``mcp_server`` into database ``db`` of the stack's cluster (created when missing);
+    the test fails with the end of the install log when Odoo does."""
+    log = stack.workdir / log_name
+    proc = run_odoo(
+        stack.odoo,
+        stack.pg,
+        db,
+        stack.data_dir,
+        "-i",
+        "mcp_server",
+        "--stop-after-init",
+        "--log-level=warn",
+        log=log,
+        timeout=900,
+    )
+    if proc.returncode != 0:
+        pytest.fail(f"installing mcp_server in {db} failed:\n{log.read_text(errors='replace')[-3000:]}")
+
+
 @functools.cache
 def _admin_uid(url: str, db: str) -> int:
     uid = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common").authenticate(

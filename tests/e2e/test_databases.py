@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.harness.odoo_env import OdooServer, odoo_shell, run_odoo
+from tests.harness.odoo_env import OdooServer, odoo_shell
 
-from .conftest import Stack, _HeaderTransport
+from .conftest import Stack, _HeaderTransport, install_addon
 
 SECOND_DB_SCRIPT = """
 import json
@@ -51,21 +51,7 @@ class Second:
 @pytest.fixture(scope="module")
 def second(stack: Stack) -> Iterator[Second]:
     db = f"{stack.db}_second"
-    log = stack.workdir / "install-second.log"
-    proc = run_odoo(
-        stack.odoo,
-        stack.pg,
-        db,
-        stack.data_dir,
-        "-i",
-        "mcp_server",
-        "--stop-after-init",
-        "--log-level=warn",
-        log=log,
-        timeout=900,
-    )
-    if proc.returncode != 0:
-        pytest.fail(f"installing mcp_server in {db} failed:\n{log.read_text(errors='replace')[-3000:]}")
+    install_addon(stack, db, "install-second.log")
     out = odoo_shell(stack.odoo, stack.pg, db, stack.data_dir, SECOND_DB_SCRIPT)
     found = re.search(r"^SECOND_DB (.*)$", out, re.MULTILINE)
     assert found, out[-3000:]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import re
 
-from tests.harness.odoo_env import odoo_shell, run_odoo
+from tests.harness.odoo_env import odoo_shell
 
-from .conftest import Stack
+from .conftest import Stack, install_addon
 
 USE_SCRIPT = """
 env['ir.config_parameter'].sudo().set_param('mcp_server.enabled', 'True')
@@ -51,27 +51,10 @@ def left_behind(stack: Stack, db: str) -> dict:
     return json.loads(found.group(1))
 
 
-def install(stack: Stack, db: str, log_name: str) -> None:
-    log = stack.workdir / log_name
-    proc = run_odoo(
-        stack.odoo,
-        stack.pg,
-        db,
-        stack.data_dir,
-        "-i",
-        "mcp_server",
-        "--stop-after-init",
-        "--log-level=warn",
-        log=log,
-        timeout=900,
-    )
-    assert proc.returncode == 0, log.read_text(errors="replace")[-3000:]
-
-
 def test_uninstall_leaves_nothing_and_reinstall_works(stack: Stack) -> None:
     db = f"{stack.db}_uninstall"
     try:
-        install(stack, db, "install-uninstall.log")
+        install_addon(stack, db, "install-uninstall.log")
         installed = left_behind(stack, db)
         assert installed["state"] == "installed"
         assert "mcp_rate_state" in installed["tables"] and "mcp_api_key" in installed["tables"]
@@ -82,7 +65,7 @@ def test_uninstall_leaves_nothing_and_reinstall_works(stack: Stack) -> None:
         left = left_behind(stack, db)
         assert left == {"tables": [], "columns": [], "models": [], "data": [], "state": "uninstalled"}
 
-        install(stack, db, "reinstall-uninstall.log")
+        install_addon(stack, db, "reinstall-uninstall.log")
         again = left_behind(stack, db)
         assert again["state"] == "installed"
         assert "mcp_rate_state" in again["tables"]

@@ -14,7 +14,12 @@ from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 from odoo import http
 from odoo.http import request
 
-from ..models.mcp_oauth_server import AuthorizePageError, AuthorizeRedirectError, OAuthError
+from ..models.mcp_oauth_server import (
+    AUTHORIZE_PARAMS,
+    AuthorizePageError,
+    AuthorizeRedirectError,
+    OAuthError,
+)
 from .common import ROUTE
 
 _logger = logging.getLogger(__name__)
@@ -39,17 +44,6 @@ PAGE_HEADERS = [
 ]
 MAX_REGISTRATION_BODY = 64 * 1024
 OAUTH_ROUTE = {**ROUTE, "type": "http"}
-#: The parameters of an authorization request, carried from the consent page to its POST.
-AUTHORIZE_PARAMS = (
-    "response_type",
-    "client_id",
-    "redirect_uri",
-    "code_challenge",
-    "code_challenge_method",
-    "state",
-    "scope",
-    "resource",
-)
 
 
 def json_response(body, status=200, headers=(), cors=True):
@@ -73,6 +67,21 @@ def oauth_server():
         return None
     server = request.env["mcp.oauth.server"].sudo()
     return server if server._enabled() else None
+
+
+def json_endpoint(handler):
+    """One of the JSON endpoints (discovery, token, registration, revocation): a CORS preflight
+    for OPTIONS, the plain JSON 404 while OAuth is off, else ``handler(server)``'s answer, an
+    :class:`OAuthError` as its error body."""
+    if request.httprequest.method == "OPTIONS":
+        return preflight()
+    server = oauth_server()
+    if server is None:
+        return not_found()
+    try:
+        return handler(server)
+    except OAuthError as exc:
+        return json_response(exc.body(), exc.status, exc.headers)
 
 
 def form_params():
@@ -131,12 +140,7 @@ class McpOAuthController(http.Controller):
         **OAUTH_ROUTE,
     )
     def protected_resource_metadata(self, **_kwargs):
-        if request.httprequest.method == "OPTIONS":
-            return preflight()
-        server = oauth_server()
-        if server is None:
-            return not_found()
-        return json_response(server._protected_resource_metadata())
+        return json_endpoint(lambda server: json_response(server._protected_resource_metadata()))
 
     @http.route(
         [
@@ -148,12 +152,7 @@ class McpOAuthController(http.Controller):
         **OAUTH_ROUTE,
     )
     def authorization_server_metadata(self, **_kwargs):
-        if request.httprequest.method == "OPTIONS":
-            return preflight()
-        server = oauth_server()
-        if server is None:
-            return not_found()
-        return json_response(server._authorization_server_metadata())
+        return json_endpoint(lambda server: json_response(server._authorization_server_metadata()))
 
     # ------------------------------------------------------------------
     # Authorization endpoint: Odoo's own login, then the consent page
@@ -215,50 +214,34 @@ class McpOAuthController(http.Controller):
     # ------------------------------------------------------------------
     @http.route("/mcp/oauth/token", methods=["POST", "OPTIONS"], **OAUTH_ROUTE)
     def token(self, **_kwargs):
-        if request.httprequest.method == "OPTIONS":
-            return preflight()
-        server = oauth_server()
-        if server is None:
-            return not_found()
-        try:
-            answer = server._token_request(
-                form_params(), basic_credentials(), request.httprequest.remote_addr
+        return json_endpoint(
+            lambda server: json_response(
+                server._token_request(form_params(), basic_credentials(), request.httprequest.remote_addr)
             )
-        except OAuthError as exc:
-            return json_response(exc.body(), exc.status, exc.headers)
-        return json_response(answer)
+        )
 
     @http.route("/mcp/oauth/register", methods=["POST", "OPTIONS"], **OAUTH_ROUTE)
     def register(self, **_kwargs):
-        if request.httprequest.method == "OPTIONS":
-            return preflight()
-        server = oauth_server()
-        if server is None or not server._settings()["registration"]:
+        return json_endpoint(self._register)
+
+    def _register(self, server):
+        if not server._settings()["registration"]:
             return not_found()
+        if (request.httprequest.mimetype or "").lower() != "application/json":
+            raise OAuthError("invalid_client_metadata", "Send the client metadata as application/json.")
+        body = request.httprequest.get_data(cache=False)
+        if len(body) > MAX_REGISTRATION_BODY:
+            raise OAuthError("invalid_client_metadata", "The registration request is too large.")
         try:
-            if (request.httprequest.mimetype or "").lower() != "application/json":
-                raise OAuthError("invalid_client_metadata", "Send the client metadata as application/json.")
-            body = request.httprequest.get_data(cache=False)
-            if len(body) > MAX_REGISTRATION_BODY:
-                raise OAuthError("invalid_client_metadata", "The registration request is too large.")
-            try:
-                metadata = json.loads(body)
-            except (ValueError, RecursionError):
-                raise OAuthError("invalid_client_metadata", "The body is not JSON.") from None
-            answer = server._register_client(metadata, request.httprequest.remote_addr)
-        except OAuthError as exc:
-            return json_response(exc.body(), exc.status, exc.headers)
-        return json_response(answer, 201)
+            metadata = json.loads(body)
+        except (ValueError, RecursionError):
+            raise OAuthError("invalid_client_metadata", "The body is not JSON.") from None
+        return json_response(server._register_client(metadata, request.httprequest.remote_addr), 201)
 
     @http.route("/mcp/oauth/revoke", methods=["POST", "OPTIONS"], **OAUTH_ROUTE)
     def revoke(self, **_kwargs):
-        if request.httprequest.method == "OPTIONS":
-            return preflight()
-        server = oauth_server()
-        if server is None:
-            return not_found()
-        try:
+        def revoke(server):
             server._revoke_request(form_params(), basic_credentials(), request.httprequest.remote_addr)
-        except OAuthError as exc:
-            return json_response(exc.body(), exc.status, exc.headers)
-        return json_response({})
+            return json_response({})
+
+        return json_endpoint(revoke)

@@ -1,4 +1,3 @@
-import hashlib
 import hmac
 import logging
 import secrets
@@ -10,6 +9,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from .. import compat
+from .mcp_oauth_token import token_hash
 
 _logger = logging.getLogger(__name__)
 
@@ -64,10 +64,6 @@ def check_redirect_uri(uri):
             "(com.example.app:/callback or myapp://example.app/callback)"
         )
     return None
-
-
-def hash_secret(secret):
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class McpOAuthClient(models.Model):
@@ -173,7 +169,7 @@ class McpOAuthClient(models.Model):
         stored = row[0] if row else None
         if not stored or not isinstance(secret, str) or not secret:
             return False
-        return hmac.compare_digest(stored, hash_secret(secret))
+        return hmac.compare_digest(stored, token_hash(secret))
 
     def _set_secret(self):
         """A new secret for this confidential client, returned once; only its hash is kept."""
@@ -183,7 +179,7 @@ class McpOAuthClient(models.Model):
             SQL(
                 "UPDATE %s SET secret_hash = %s WHERE id = %s",
                 SQL.identifier(self._table),
-                hash_secret(secret),
+                token_hash(secret),
                 self.id,
             )
         )

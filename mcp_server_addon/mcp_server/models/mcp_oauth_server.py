@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from odoo import api, fields, models
 
 from . import mcp_oauth_fetch
-from .mcp_gateway import McpError
+from .mcp_gateway import McpError, _parse_bool
 from .mcp_oauth_client import METADATA_MAX_AGE, check_redirect_uri
 from .mcp_oauth_token import LIFETIMES
 from .mcp_rate_state import StoreUnavailable
@@ -44,6 +44,17 @@ MAX_METADATA_URI = 2000
 REGISTRATION_FIELDS = ("client_uri", "logo_uri", "software_id", "software_version")
 AUTH_METHODS = ("none", "client_secret_post", "client_secret_basic")
 GRANT_TYPES = ("authorization_code", "refresh_token")
+#: The parameters of an authorization request, carried from the consent page to its POST.
+AUTHORIZE_PARAMS = (
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "code_challenge",
+    "code_challenge_method",
+    "state",
+    "scope",
+    "resource",
+)
 
 
 class OAuthError(Exception):
@@ -75,12 +86,6 @@ class AuthorizeRedirectError(OAuthError):
         super().__init__(error, description)
         self.redirect_uri = redirect_uri
         self.state = state
-
-
-def _parse_bool(value, default):
-    if value is None or value is False:
-        return default
-    return str(value).strip().lower() in ("true", "1", "yes", "on")
 
 
 def s256(verifier):
@@ -507,20 +512,7 @@ class McpOAuthServer(models.AbstractModel):
             "user": user,
             "can_write": info["can_write"],
             "models": [(r[0], names.get(r[0], r[0])) for r in info["rights"]],
-            "hidden": [
-                (name, params[name])
-                for name in (
-                    "response_type",
-                    "client_id",
-                    "redirect_uri",
-                    "code_challenge",
-                    "code_challenge_method",
-                    "state",
-                    "scope",
-                    "resource",
-                )
-                if params.get(name)
-            ],
+            "hidden": [(name, params[name]) for name in AUTHORIZE_PARAMS if params.get(name)],
         }
 
     @api.model

@@ -21,7 +21,8 @@ EXPIRED_KEPT = timedelta(days=1)
 
 
 def token_hash(secret):
-    """SHA-256 hex of a token: the only form in which a token is stored."""
+    """SHA-256 hex of a token or a client secret: the only form in which either is stored (both
+    are 256-bit random values, which a slow hash would not make harder to guess)."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
