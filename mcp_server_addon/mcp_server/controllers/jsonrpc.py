@@ -52,11 +52,16 @@ def odoo_error(exc):
 
 def json_bytes(body):
     """``body`` as compact JSON, by the native codec (Odoo's types through ``result_default``); by
-    Python's ``json`` only to say that the native module is missing."""
+    Python's ``json`` to say that the native module is missing, and for what the native codec
+    refuses and Odoo's own JSON answers write: a float that is ``NaN`` or infinite (a float column
+    can hold one) is written ``NaN``/``Infinity`` as Odoo writes it, not turned into an error."""
     lib = native.get()
-    if lib is None:
-        return json.dumps(body, ensure_ascii=False, default=result_default).encode()
-    return lib.json.dumps(body, default=result_default)
+    if lib is not None:
+        try:
+            return lib.json.dumps(body, default=result_default)
+        except lib.json.JsonEncodeError:
+            pass  # rare: Python's json below writes what it can, or raises as Odoo's would
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=result_default).encode()
 
 
 def json_body(data):

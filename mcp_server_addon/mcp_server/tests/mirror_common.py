@@ -98,3 +98,20 @@ class MirrorCase(McpCase):
         )
         self.assertEqual(response.status_code, 200, response.text)
         return xmlrpc.client.loads(response.content, use_datetime=True)[0][0]
+
+
+def nan_rate(case):
+    """A currency rate whose float column holds ``NaN`` (PostgreSQL allows it), on an enabled
+    model, and a neighbour with a finite rate."""
+    case.env["mcp.enabled.model"].create({"model_id": case.env["ir.model"]._get_id("res.currency.rate")})
+    Rate = case.env["res.currency.rate"]
+    currency = case.env.ref("base.EUR")
+    nan, finite = Rate.create(
+        [
+            {"currency_id": currency.id, "name": "2001-02-03", "rate": 2.0},
+            {"currency_id": currency.id, "name": "2001-02-04", "rate": 1.5},
+        ]
+    )
+    case.env.cr.execute("UPDATE res_currency_rate SET rate = 'NaN' WHERE id = %s", [nan.id])
+    Rate.invalidate_model()
+    return nan, finite

@@ -1,10 +1,12 @@
+import math
+
 from odoo import release
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from .. import compat
 from .common import PASSWORD
-from .mirror_common import DENIED, DISABLED, NOT_A_MEMBER, RATE_LIMITED, MirrorCase
+from .mirror_common import DENIED, DISABLED, NOT_A_MEMBER, RATE_LIMITED, MirrorCase, nan_rate
 
 
 @tagged("post_install", "-at_install")
@@ -47,6 +49,19 @@ class TestJson2(MirrorCase):
         rows = self.logs(endpoint="/mcp/json/2/res.partner/create", event_type="write_operation")
         self.assertEqual(rows.user_id, self.mcp_user)
         self.assertEqual(rows.record_ids, str(new_id))
+
+    def test_a_nan_float_is_answered_as_odoo_answers_it(self):
+        # Odoo's JSON-2 writes json.dumps' NaN; the native codec refuses NaN, so the answer
+        # falls back rather than failing with a 500
+        nan, finite = nan_rate(self)
+        response = self.json2(
+            "res.currency.rate", "read", {"ids": [nan.id], "fields": ["rate"]}, self.odoo_key
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.content, b'[{"id":%d,"rate":NaN}]' % nan.id)
+        self.assertTrue(math.isnan(response.json()[0]["rate"]))
+        rows = self.json2_ok("res.currency.rate", "read", {"ids": [finite.id], "fields": ["rate"]})
+        self.assertEqual(rows, [{"id": finite.id, "rate": 1.5}])
 
     @mute_logger("odoo.addons.mcp_server.controllers.json2")
     def test_credentials(self):

@@ -1,9 +1,11 @@
+import math
+
 from odoo import release
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from .common import PASSWORD
-from .mirror_common import DENIED, DISABLED, NOT_A_MEMBER, RATE_LIMITED, MirrorCase
+from .mirror_common import DENIED, DISABLED, NOT_A_MEMBER, RATE_LIMITED, MirrorCase, nan_rate
 
 
 @tagged("post_install", "-at_install")
@@ -174,6 +176,16 @@ class TestJsonRpc(MirrorCase):
         self.icp.set_param("mcp_server.enabled", "False")
         body = self.jsonrpc_call("common", "version")
         self.assertJsonRpcError(body, "werkzeug.exceptions.ServiceUnavailable", DISABLED)
+
+    def test_a_nan_float_is_answered_as_odoo_answers_it(self):
+        nan, finite = nan_rate(self)
+        db, uid = self.env.cr.dbname, self.mcp_user.id
+        read = ("object", "execute_kw", db, uid, self.odoo_key, "res.currency.rate", "read")
+        [row] = self.jsonrpc(*read, [[nan.id]], {"fields": ["rate"]})
+        self.assertTrue(math.isnan(row["rate"]))
+        self.assertEqual(
+            self.jsonrpc(*read, [[finite.id]], {"fields": ["rate"]}), [{"id": finite.id, "rate": 1.5}]
+        )
 
     def test_doubled_slash(self):
         db, uid = self.env.cr.dbname, self.mcp_user.id
