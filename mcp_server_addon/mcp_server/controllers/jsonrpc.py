@@ -59,8 +59,8 @@ def json_bytes(body):
     if lib is not None:
         try:
             return lib.json.dumps(body, default=result_default)
-        except lib.json.JsonEncodeError:
-            pass  # rare: Python's json below writes what it can, or raises as Odoo's would
+        except lib.json.JsonEncodeError as exc:  # rare: Python's json writes it, or raises as Odoo's would
+            _logger.debug("MCP: the native codec refused a JSON answer (%s); writing it with json", exc)
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=result_default).encode()
 
 
